@@ -1,0 +1,78 @@
+"""inreach: organise prison in-reach days. ``create_app`` builds the Flask application."""
+
+from pathlib import Path
+
+from flask import Flask, g
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import cli, config, models  # noqa: F401  (models: every table registered)
+from .accounts import access
+from .accounts import session as login_session
+from .database import db, render_migration_type
+from .security import SessionInterface, add_security_headers
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
+migrate = Migrate()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config, database, security hooks, blueprints and commands."""
+    app = Flask(__name__, instance_relative_config=True,
+                static_folder=str(ROOT / "static"), template_folder=str(ROOT / "templates"))
+    config.load(app, test_config)
+    _templates(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True, render_item=render_migration_type)
+    csrf.init_app(app)
+    app.session_interface = SessionInterface()
+    if app.config.get("TRUSTED_PROXIES"):
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    _blueprints(app)
+    app.view_functions["static"].access = access.PUBLIC
+    app.before_request(login_session.load_user)
+    app.before_request(access.enforce_access)
+    app.after_request(add_security_headers)
+    cli.register(app)
+    return app
+
+
+def _templates(app: Flask) -> None:
+    """Our templates first, then the NHS.UK frontend macros; shared values for every page."""
+    from .site.models import is_demo
+    from .site.navigation import navigation
+
+    app.jinja_options = {
+        "undefined": ChainableUndefined,  # the NHS.UK macros read optional nested parameters
+        "loader": ChoiceLoader([FileSystemLoader(app.template_folder),
+                                PackageLoader("nhsuk_frontend_jinja")]),
+        "autoescape": True,
+    }
+
+    @app.context_processor
+    def page_context():
+        """The demo flag and navigation, read once per page."""
+        if "demo" not in g:
+            try:
+                g.demo = is_demo()
+            except SQLAlchemyError:  # an error page must render even when the database is down
+                g.demo = False
+        return {"demo_data": g.demo, "nav_items": navigation(), "current_user": g.get("user")}
+
+
+def _blueprints(app: Flask) -> None:
+    """Register each domain area's pages and the error handlers."""
+    from .accounts.views import bp as accounts_bp
+    from .audit.views import bp as audit_bp
+    from .site import errors
+    from .site.views import bp as site_bp
+
+    for blueprint in (site_bp, accounts_bp, audit_bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)

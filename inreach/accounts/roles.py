@@ -1,0 +1,13 @@
+"""The four roles and what each is for; a user has exactly one."""
+
+ADMIN = "admin"
+ORGANISER = "organiser"
+VOLUNTEER = "volunteer"
+AUDITOR = "auditor"
+
+ROLES = {
+    ADMIN: "Administrator: users, directory and settings",
+    ORGANISER: "Organiser: plans visits, prints, follows referrals up",
+    VOLUNTEER: "Volunteer: records self-referrals on the day for visits they are rostered on",
+    AUDITOR: "Auditor: read-only; audit trail and exports for data requests",
+}

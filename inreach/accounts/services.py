@@ -1,0 +1,194 @@
+"""The rules for accounts: passwords, logging in and out, login sessions, and managing users."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import delete, func, select
+
+from ..audit.services import record
+from ..database import db, utcnow
+from ..errors import DomainError
+from .models import LoginFailure, LoginSession, User
+from .roles import ROLES
+
+PASSWORD_MIN = 12
+PASSWORD_MAX = 128
+GENERIC_LOGIN_ERROR = "Enter a correct email address and password."
+THROTTLED = (
+    "Too many failed attempts to log in to this account. "
+    "Wait 15 minutes and try again, or ask an administrator."
+)
+
+_hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
+# Verifying against this when no account matches keeps "unknown email" as slow as "wrong password".
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+
+def normalise_email(email: str) -> str:
+    """Emails compare case-insensitively and without surrounding spaces."""
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """Whether the password matches the hash, without raising."""
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_password_rules(password: str, email: str = "") -> None:
+    """Refuse passwords that are too short, too long or the same as the email."""
+    if len(password) < PASSWORD_MIN:
+        raise DomainError("password_short", f"Password must be at least {PASSWORD_MIN} characters",
+                          "password")
+    if len(password) > PASSWORD_MAX:
+        raise DomainError("password_long", f"Password must be {PASSWORD_MAX} characters or fewer",
+                          "password")
+    if email and password.strip().lower() == normalise_email(email):
+        raise DomainError("password_is_email", "Password must not be your email address",
+                          "password")
+
+
+def _account_key(email: str) -> str:
+    """A keyed hash of the email, so failed attempts are counted without storing addresses."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+def _recent_failures(account_key: str, now: datetime) -> int:
+    """How many failed logins this account had inside the throttle window."""
+    since = now - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
+    query = select(func.count()).where(
+        LoginFailure.account_key == account_key, LoginFailure.attempted_at > since
+    )
+    return db.session.scalar(query)
+
+
+def log_in(email: str, password: str) -> tuple[User, str]:
+    """Check the credentials and open a login session; returns the user and the cookie token."""
+    now = utcnow()
+    key = _account_key(email)
+    if _recent_failures(key, now) >= current_app.config["LOGIN_MAX_FAILURES"]:
+        record("login.throttled")
+        db.session.commit()
+        raise DomainError("throttled", THROTTLED)
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if not password_matches(user.password_hash if user else _DUMMY_HASH, password):
+        db.session.add(LoginFailure(account_key=key, attempted_at=now))
+        record("login.failed", object_type="user", object_id=user.id if user else None)
+        db.session.commit()
+        raise DomainError("invalid", GENERIC_LOGIN_ERROR)
+    if not user.active:
+        record("login.refused_disabled", object_type="user", object_id=user.id)
+        db.session.commit()
+        raise DomainError("disabled", "This account has been disabled. Ask an administrator.")
+    token = _open_session(user, now)
+    record("login", actor_id=user.id, object_type="user", object_id=user.id)
+    db.session.commit()
+    return user, token
+
+
+def _open_session(user: User, now: datetime) -> str:
+    """Create a login session row (and drop the user's expired ones); returns the token."""
+    cutoff = now - timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    db.session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.created_at < cutoff)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now))
+    return token
+
+
+def _token_hash(token: str) -> str:
+    """The stored form of a session token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_for_session(token: str, last_seen: float | None) -> User | None:
+    """The active user a session cookie belongs to, or None if it ended, idled or expired."""
+    now = utcnow()
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    if last_seen is None or now.timestamp() - last_seen > idle.total_seconds():
+        return None
+    login = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+    if login is None:
+        return None
+    if now - login.created_at > timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]):
+        return None
+    user = db.session.get(User, login.user_id)
+    return user if user and user.active else None
+
+
+def log_out(token: str, user_id: int) -> None:
+    """End this login session so its cookie no longer works anywhere."""
+    db.session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+    record("logout", actor_id=user_id, object_type="user", object_id=user_id)
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str, keep_token: str) -> None:
+    """Change a user's own password and end their other login sessions."""
+    if not password_matches(user.password_hash, current):
+        raise DomainError("wrong_password", "Your current password is not correct", "current")
+    check_password_rules(new, user.email)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    db.session.execute(
+        delete(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.token_hash != _token_hash(keep_token)
+        )
+    )
+    record("user.password_changed", actor_id=user.id, object_type="user", object_id=user.id)
+    db.session.commit()
+
+
+def create_user(email: str, display_name: str, role: str, password: str,
+                actor_id: int | None = None) -> User:
+    """Add a user; refuses a duplicate email, an unknown role or a weak password."""
+    email = normalise_email(email)
+    if role not in ROLES:
+        raise DomainError("unknown_role", "Choose a role from the list", "role")
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise DomainError("duplicate_email", "A user with this email address already exists",
+                          "email")
+    check_password_rules(password, email)
+    user = User(email=email, display_name=display_name.strip(), role=role,
+                password_hash=hash_password(password))
+    db.session.add(user)
+    db.session.flush()
+    record("user.created", actor_id=actor_id, object_type="user", object_id=user.id,
+           detail=f"role={role}")
+    db.session.commit()
+    return user
+
+
+def set_active(user_id: int, active: bool, actor_id: int) -> User:
+    """Enable or disable a user; disabling ends all their login sessions at once."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise DomainError("not_found", "That user does not exist")
+    if user_id == actor_id and not active:
+        raise DomainError("self_disable", "You cannot disable your own account")
+    user.active = active
+    if not active:
+        db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    record("user.enabled" if active else "user.disabled", actor_id=actor_id,
+           object_type="user", object_id=user.id)
+    db.session.commit()
+    return user
+
+
+def all_users() -> list[User]:
+    """Every user, by email."""
+    return list(db.session.scalars(select(User).order_by(User.email)))

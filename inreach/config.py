@@ -1,0 +1,68 @@
+"""Configuration: defaults in code, then instance/config.py, then INREACH_* environment variables."""
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "DATABASE_URL": None,  # None means the SQLite file instance/inreach.sqlite
+    "SQLITE_BUSY_TIMEOUT_SECONDS": 15,
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_ABSOLUTE_HOURS": 12,
+    "LOGIN_MAX_FAILURES": 10,
+    "LOGIN_WINDOW_MINUTES": 15,
+    "SESSION_COOKIE_NAME": "inreach_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
+}
+
+# Settings an INREACH_<NAME> environment variable may override, with how to read the text.
+ENVIRONMENT = {
+    "DATABASE_URL": str,
+    "SECRET_KEY": str,
+    "SESSION_IDLE_MINUTES": int,
+    "SESSION_ABSOLUTE_HOURS": int,
+    "DEMO_PASSWORD": str,
+    "TRUSTED_PROXIES": int,
+}
+
+
+def load(app, test_config=None):
+    """Fill app.config from defaults, the instance file, the environment and test overrides."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        for name, kind in ENVIRONMENT.items():
+            value = os.environ.get(f"INREACH_{name}")
+            if value:
+                app.config[name] = kind(value)
+    else:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    url = app.config["DATABASE_URL"] or "sqlite:///" + str(Path(app.instance_path) / "inreach.sqlite")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        # sqlite3's timeout is SQLite's busy timeout: a second writer waits instead of failing.
+        timeout = app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]
+        options = {"connect_args": {"timeout": timeout}}
+    else:
+        options = {"pool_pre_ping": True}
+    # Query parameters hold personal data: keep them out of error messages and logs.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "hide_parameters": True}
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read the secret key from instance/secret_key, creating it (owner-only) on first run."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

@@ -1,0 +1,29 @@
+"""The home page and the health check."""
+
+from flask import Blueprint, render_template
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..accounts.access import public, signed_in
+from ..database import db
+
+bp = Blueprint("site", __name__)
+
+
+@bp.route("/")
+@signed_in
+def home():
+    """What the signed-in user can do, by role."""
+    return render_template("site/home.html")
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    """Whether the app is up and its database answers (for load balancers and monitoring)."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "error", "database": "unavailable"}, 503
+    return {"status": "ok", "database": "ok"}
