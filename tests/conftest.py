@@ -1,0 +1,161 @@
+"""Fixtures: a fresh real database per test (SQLite, or PostgreSQL when INREACH_DATABASE_URL is
+set), the app with CSRF switched on, a test client, a CLI runner and helpers to log in."""
+
+import os
+import re
+import threading
+
+import pytest
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from inreach import create_app
+from inreach.accounts.services import create_user
+from inreach.database import db
+
+PASSWORD = "correct horse battery"
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _fresh_postgres(url: str) -> str:
+    """Empty the PostgreSQL database the suite was pointed at (it must be a throwaway one)."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A URL for an empty database of the kind under test."""
+    url = os.environ.get("INREACH_DATABASE_URL")
+    if url:
+        return _fresh_postgres(url)
+    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+@pytest.fixture
+def make_app(tmp_path, database_url):
+    """Build apps on the test database with tables created; extra config may be given."""
+    apps = []
+
+    def build(create_tables=True, **config):
+        settings = {"TESTING": True, "SECRET_KEY": "test-secret-key", "DATABASE_URL": database_url}
+        settings.update(config)
+        app = create_app(settings)
+        if create_tables:
+            with app.app_context():
+                db.create_all()
+        apps.append(app)
+        return app
+
+    yield build
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    """The app on a fresh database, CSRF protection on as in production."""
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    """A browser-like HTTP client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """Runs `flask --app inreach …` commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def app_context(app):
+    """For service tests that talk to the database directly."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user with a role; returns its id."""
+
+    def make(role: str, email: str | None = None, password: str = PASSWORD) -> int:
+        with app.app_context():
+            user = create_user(email or f"{role}@test.example", f"Test {role}", role, password)
+            return user.id
+
+    return make
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token from the form on a page, as a browser would submit it."""
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def log_in(client, email: str, password: str = PASSWORD, next_path: str | None = None):
+    """Submit the login form like a person would."""
+    token = csrf_token(client, "/login")
+    url = "/login" + (f"?next={next_path}" if next_path else "")
+    return client.post(url, data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def login_as(client, make_user):
+    """Create a user with the role, log the client in as them, return the user id."""
+
+    def login(role: str) -> int:
+        user_id = make_user(role)
+        response = log_in(client, f"{role}@test.example")
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user_id
+
+    return login
+
+
+@pytest.fixture
+def live_server(make_app):
+    """The app served over HTTP on loopback in a thread, with the demo data, for the browser."""
+    from inreach.demo.seed import DEFAULT_PASSWORD, seed
+
+    app = make_app()
+    with app.app_context():
+        seed(DEFAULT_PASSWORD)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright; in CI a missing browser fails instead of skipping."""
+    if not os.path.exists(CHROMIUM):
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing: CI must install Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield browser
+        browser.close()
