@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from .accounts.roles import ROLES
 from .accounts.services import create_user
@@ -15,6 +16,7 @@ from .errors import DomainError
 @click.argument("email")
 @click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--name", "display_name", default="", help="Full name (defaults to the email).")
+@with_appcontext
 def create_user_command(email, role, display_name):
     """Add a user. Prompts for the password, or reads it from standard input when piped."""
     if sys.stdin.isatty():
@@ -29,6 +31,7 @@ def create_user_command(email, role, display_name):
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command():
     """Fill the database with fictional demo data (safe to run again) and print the logins."""
     password = current_app.config.get("DEMO_PASSWORD") or DEFAULT_PASSWORD

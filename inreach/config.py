@@ -1,4 +1,4 @@
-"""Configuration: defaults in code, then instance/config.py, then INREACH_* environment variables."""
+"""Configuration: defaults in code, then instance/config.py, then INREACH_* environment."""
 
 import os
 import secrets
@@ -10,12 +10,18 @@ DEFAULTS = {
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_ABSOLUTE_HOURS": 12,
     "LOGIN_MAX_FAILURES": 10,
+    # argon2id cost: RFC 9106's second recommendation (64 MiB, 3 passes); above OWASP's minimum.
+    "ARGON2_TIME_COST": 3,
+    "ARGON2_MEMORY_KIB": 65536,
     "LOGIN_WINDOW_MINUTES": 15,
     "SESSION_COOKIE_NAME": "inreach_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
+    # Flask-WTF's HTTPS referrer check needs a Referer header, which Referrer-Policy: no-referrer
+    # stops browsers sending; the token and SameSite cookies already stop cross-site posts.
+    "WTF_CSRF_SSL_STRICT": False,
 }
 
 # Settings an INREACH_<NAME> environment variable may override, with how to read the text.
@@ -42,7 +48,8 @@ def load(app, test_config=None):
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
-    url = app.config["DATABASE_URL"] or "sqlite:///" + str(Path(app.instance_path) / "inreach.sqlite")
+    default_sqlite = "sqlite:///" + str(Path(app.instance_path) / "inreach.sqlite")
+    url = app.config["DATABASE_URL"] or default_sqlite
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     if url.startswith("sqlite"):
         # sqlite3's timeout is SQLite's busy timeout: a second writer waits instead of failing.

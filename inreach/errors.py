@@ -2,7 +2,7 @@
 
 
 class DomainError(Exception):
-    """A rule said no. ``code`` is for tests and clients, ``message`` for people, ``field`` for forms."""
+    """A rule said no: ``code`` for machines, ``message`` for people, ``field`` for forms."""
 
     def __init__(self, code: str, message: str, field: str | None = None):
         super().__init__(message)

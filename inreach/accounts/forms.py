@@ -1,7 +1,7 @@
 """Forms for logging in, changing a password and managing users."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, RadioField, StringField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
 from .roles import ROLES
@@ -52,7 +52,7 @@ class NewUserForm(FlaskForm):
         InputRequired("Enter the person's name"),
         Length(max=100, message="Name must be 100 characters or fewer"),
     ])
-    role = RadioField("Role", choices=list(ROLES.items()),
+    role = RadioField("Role", choices=[SelectChoice(role, text) for role, text in ROLES.items()],
                       validators=[InputRequired("Choose a role")])
     password = PasswordField("First password", validators=[
         InputRequired("Enter a first password"),

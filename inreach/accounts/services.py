@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -24,9 +25,26 @@ THROTTLED = (
     "Wait 15 minutes and try again, or ask an administrator."
 )
 
-_hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) parameters
-# Verifying against this when no account matches keeps "unknown email" as slow as "wrong password".
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_DUMMY_PASSWORD = secrets.token_hex(16)
+
+
+@cache
+def _hasher_for(time_cost: int, memory_kib: int) -> PasswordHasher:
+    """An argon2id hasher; the cost comes from config (tests lower it, production must not)."""
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def _hasher() -> PasswordHasher:
+    """The hasher for this app's configured cost."""
+    config = current_app.config
+    return _hasher_for(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_KIB"])
+
+
+@cache
+def _dummy_hash(time_cost: int, memory_kib: int) -> str:
+    """A hash to verify against when no account matches, so "unknown email" is as slow as
+    "wrong password" and timing does not tell who has an account."""
+    return _hasher_for(time_cost, memory_kib).hash(_DUMMY_PASSWORD)
 
 
 def normalise_email(email: str) -> str:
@@ -36,13 +54,13 @@ def normalise_email(email: str) -> str:
 
 def hash_password(password: str) -> str:
     """An argon2id hash of the password."""
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def password_matches(password_hash: str, password: str) -> bool:
     """Whether the password matches the hash, without raising."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -84,7 +102,10 @@ def log_in(email: str, password: str) -> tuple[User, str]:
         db.session.commit()
         raise DomainError("throttled", THROTTLED)
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if not password_matches(user.password_hash if user else _DUMMY_HASH, password):
+    config = current_app.config
+    stored = user.password_hash if user else _dummy_hash(config["ARGON2_TIME_COST"],
+                                                          config["ARGON2_MEMORY_KIB"])
+    if not password_matches(stored, password):
         db.session.add(LoginFailure(account_key=key, attempted_at=now))
         record("login.failed", object_type="user", object_id=user.id if user else None)
         db.session.commit()
@@ -103,7 +124,8 @@ def _open_session(user: User, now: datetime) -> str:
     """Create a login session row (and drop the user's expired ones); returns the token."""
     cutoff = now - timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
     db.session.execute(
-        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.created_at < cutoff)
+        delete(LoginSession).where(LoginSession.user_id == user.id,
+                                   LoginSession.created_at < cutoff)
     )
     token = secrets.token_urlsafe(32)
     db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now))
@@ -121,7 +143,8 @@ def user_for_session(token: str, last_seen: float | None) -> User | None:
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     if last_seen is None or now.timestamp() - last_seen > idle.total_seconds():
         return None
-    login = db.session.scalar(select(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
+    query = select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
+    login = db.session.scalar(query)
     if login is None:
         return None
     if now - login.created_at > timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]):

@@ -2,7 +2,7 @@
 
 import time
 
-from flask import g, request, session
+from flask import flash, g, request, session
 
 from .services import user_for_session
 
@@ -18,7 +18,7 @@ def load_user() -> None:
     g.user = user_for_session(token, session.get("seen"))
     if g.user is None:
         session.clear()
-        g.session_expired = True
+        flash("You were logged out. Log in again to carry on.")
         return
     session["seen"] = time.time()
 

@@ -30,8 +30,6 @@ def login():
         login_session.begin(token)
         flash(f"You are logged in as {user.display_name}.")
         return redirect(safe_next(request.args.get("next")) or url_for("site.home"))
-    if g.get("session_expired"):
-        form.form_errors.append("You were logged out. Log in again to carry on.")
     return render_template("accounts/login.html", form=form)
 
 

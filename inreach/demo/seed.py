@@ -1,4 +1,4 @@
-"""Fictional demo data: one account per role, and the flag that puts the demo banner on every page."""
+"""Fictional demo data: an account per role, and the flag that puts the demo banner on pages."""
 
 from sqlalchemy import select
 
@@ -9,7 +9,7 @@ from ..database import db
 from ..errors import DomainError
 from ..site.models import DEMO, SiteSetting, is_demo
 
-DEFAULT_PASSWORD = "change-me-demo-only"
+DEFAULT_PASSWORD = "change-me-demo-only"  # noqa: S105  (published demo password, demo data only)
 DEMO_NAMES = {
     "admin": "Ada Admin (demo)",
     "organiser": "Olu Organiser (demo)",

@@ -1,16 +1,15 @@
 """Accounts, login sessions, failed logins, the append-only audit trail and site settings.
 
-Revision ID: 7b90031f058e
+Revision ID: 0001_accounts
 Revises:
 Create Date: 2026-11-24 12:18:42.449006
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '7b90031f058e'
+revision = '0001_accounts'
 down_revision = None
 branch_labels = None
 depends_on = None

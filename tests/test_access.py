@@ -1,0 +1,88 @@
+"""Deny by default: every endpoint declares who may use it, and each role gets what it should."""
+
+import pytest
+
+from inreach.accounts.access import PUBLIC
+
+from .conftest import log_in
+
+ROLES = ["admin", "organiser", "volunteer", "auditor"]
+ALL = set(ROLES)
+
+# endpoint -> (a GET path to try, who may use it). "anonymous" means no login needed.
+EXPECTED = {
+    "static": ("/static/css/inreach.css", {"anonymous"}),
+    "site.healthz": ("/healthz", {"anonymous"}),
+    "accounts.login": ("/login", {"anonymous"}),
+    "site.home": ("/", ALL),
+    "accounts.change_password": ("/account/password", ALL),
+    "accounts.logout": (None, ALL),
+    "accounts.users": ("/users", {"admin"}),
+    "accounts.new_user": ("/users/new", {"admin"}),
+    "accounts.set_active": (None, {"admin"}),
+    "audit.trail": ("/audit/", {"auditor", "admin"}),
+}
+
+
+def test_every_endpoint_declares_who_may_use_it(app):
+    undeclared = [
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if getattr(app.view_functions[rule.endpoint], "access", None) is None
+    ]
+    assert undeclared == []
+
+
+def test_every_endpoint_is_in_the_access_table(app):
+    """A new endpoint must be added to EXPECTED, so the role matrix below covers it."""
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} == set(EXPECTED)
+
+
+def test_declarations_match_the_table(app):
+    for endpoint, (_, allowed) in EXPECTED.items():
+        access = app.view_functions[endpoint].access
+        assert (access is PUBLIC) == (allowed == {"anonymous"}), endpoint
+        if access is not PUBLIC:
+            assert set(access) == allowed, endpoint
+
+
+def test_an_undeclared_endpoint_is_refused(app, client, login_as):
+    @app.route("/forgotten")
+    def forgotten():
+        return "should never be served"
+
+    login_as("admin")
+    assert client.get("/forgotten").status_code == 403
+
+
+GET_CASES = [(endpoint, path, role) for endpoint, (path, _) in EXPECTED.items() if path
+             for role in ["anonymous", *ROLES]]
+
+
+@pytest.mark.parametrize("endpoint,path,role", GET_CASES)
+def test_role_matrix(client, make_user, endpoint, path, role):
+    allowed = EXPECTED[endpoint][1]
+    if role != "anonymous":
+        make_user(role)
+        assert log_in(client, f"{role}@test.example").status_code == 302
+    response = client.get(path)
+    response.close()  # static files are streamed
+    if endpoint == "accounts.login" and role != "anonymous":
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+    elif "anonymous" in allowed or role in allowed:
+        assert response.status_code == 200, (endpoint, role)
+    elif role == "anonymous":
+        assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    else:
+        assert response.status_code == 403, (endpoint, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_admin_may_disable_a_user(app, client, make_user, role):
+    from .conftest import csrf_token
+
+    target = make_user("volunteer", email="target@test.example")
+    make_user(role)
+    log_in(client, f"{role}@test.example")
+    token = csrf_token(client, "/account/password")
+    response = client.post(f"/users/{target}/disable", data={"csrf_token": token})
+    assert response.status_code == (302 if role == "admin" else 403)

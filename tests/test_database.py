@@ -1,0 +1,134 @@
+"""The database layer: migrations match the models, SQLite settings, concurrent writers,
+timezone-aware times and the append-only audit trail."""
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DatabaseError
+
+from inreach.accounts.models import User
+from inreach.accounts.services import create_user
+from inreach.audit.models import AuditEvent
+from inreach.audit.services import record
+from inreach.database import db
+from inreach.demo.seed import seed
+
+from .conftest import PASSWORD
+
+
+@pytest.fixture
+def migrated_app(make_app):
+    """An app whose schema was built by the migrations, not by create_all."""
+    app = make_app(create_tables=False)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def test_migrations_build_exactly_the_models_schema(migrated_app):
+    with migrated_app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_upgrade_keeps_rows_and_downgrade_then_upgrade_works(make_app):
+    app = make_app(create_tables=False)
+    with app.app_context():
+        upgrade(revision="0001_accounts")
+        seed(PASSWORD)
+        upgrade()
+        assert db.session.scalar(select(func.count()).select_from(User)) == 4
+        db.session.remove()
+        downgrade(revision="base")
+        upgrade()
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_migrated_audit_trail_is_append_only(migrated_app):
+    with migrated_app.app_context():
+        record("login")
+        db.session.commit()
+        for statement in ("UPDATE audit_events SET action = 'changed'", "DELETE FROM audit_events"):
+            with pytest.raises(DatabaseError, match="append-only"):
+                db.session.execute(text(statement))
+            db.session.rollback()
+        assert db.session.scalar(select(AuditEvent.action)) == "login"
+
+
+def test_created_audit_trail_is_append_only(app_context):
+    record("login")
+    db.session.commit()
+    with pytest.raises(DatabaseError, match="append-only"):
+        db.session.execute(text("DELETE FROM audit_events"))
+    db.session.rollback()
+
+
+def test_times_come_back_timezone_aware_in_utc(app_context):
+    user = create_user("t@test.example", "T", "admin", PASSWORD)
+    db.session.expire_all()
+    created = db.session.get(User, user.id).created_at
+    assert created.tzinfo is not None and created.utcoffset().total_seconds() == 0
+    assert abs((datetime.now(UTC) - created).total_seconds()) < 60
+
+
+def test_naive_datetimes_are_refused(app_context):
+    user = create_user("t@test.example", "T", "admin", PASSWORD)
+    user.created_at = datetime(2026, 1, 1)  # noqa: DTZ001  (the point of the test)
+    with pytest.raises(Exception, match="naive datetime"):
+        db.session.commit()
+    db.session.rollback()
+
+
+@pytest.fixture
+def sqlite_app(make_app, tmp_path):
+    """SQLite whatever the suite's database: these checks are about SQLite itself."""
+    return make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'sqlite-only.sqlite'}")
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout(sqlite_app):
+    with sqlite_app.app_context():
+        assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def concurrent_user_creation(app, threads: int = 8, each: int = 4) -> list[Exception]:
+    """Several 'tablets' at once, each reading then writing in one transaction."""
+    errors: list[Exception] = []
+    start = threading.Barrier(threads)
+
+    def tablet(number: int) -> None:
+        with app.app_context():
+            start.wait()
+            for item in range(each):
+                try:
+                    create_user(f"t{number}-{item}@test.example", "T", "volunteer", PASSWORD)
+                except Exception as error:  # noqa: BLE001  collected and reported below
+                    errors.append(error)
+                    db.session.rollback()
+            db.session.remove()
+
+    workers = [threading.Thread(target=tablet, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return errors
+
+
+def test_concurrent_writers_never_see_database_is_locked_on_sqlite(sqlite_app):
+    errors = concurrent_user_creation(sqlite_app)
+    assert errors == []
+    with sqlite_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 32
+
+
+def test_concurrent_writers_on_the_suite_database(app):
+    assert concurrent_user_creation(app) == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 32
