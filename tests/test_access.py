@@ -86,3 +86,24 @@ def test_only_admin_may_disable_a_user(app, client, make_user, role):
     token = csrf_token(client, "/account/password")
     response = client.post(f"/users/{target}/disable", data={"csrf_token": token})
     assert response.status_code == (302 if role == "admin" else 403)
+
+
+def table_counts(app) -> dict[str, int]:
+    from sqlalchemy import func, select
+
+    from inreach.database import db
+
+    with app.app_context():
+        return {table.name: db.session.scalar(select(func.count()).select_from(table))
+                for table in db.metadata.sorted_tables}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_get_never_changes_anything(app, client, make_user, role):
+    make_user(role)
+    log_in(client, f"{role}@test.example")
+    before = table_counts(app)
+    for path, _ in EXPECTED.values():
+        if path:
+            client.get(path).close()
+    assert table_counts(app) == before
