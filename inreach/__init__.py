@@ -68,11 +68,18 @@ def _templates(app: Flask) -> None:
 
 def _blueprints(app: Flask) -> None:
     """Register each domain area's pages and the error handlers."""
-    from .accounts.views import bp as accounts_bp
-    from .audit.views import bp as audit_bp
+    from .accounts.views import bp as accounts
+    from .audit.views import bp as audit
+    from .checkin.views import bp as checkin
+    from .gate_list.views import bp as gate_list
+    from .prisons.views import bp as prisons
+    from .roster.views import bp as roster
     from .site import errors
-    from .site.views import bp as site_bp
+    from .site.views import bp as site
+    from .visits.views import bp as visits
+    from .volunteers.views import bp as volunteers
 
-    for blueprint in (site_bp, accounts_bp, audit_bp):
+    for blueprint in (site, accounts, audit, visits, roster, gate_list, checkin, volunteers,
+                      prisons):
         app.register_blueprint(blueprint)
     errors.register(app)

@@ -11,3 +11,7 @@ ROLES = {
     VOLUNTEER: "Volunteer: records self-referrals on the day for visits they are rostered on",
     AUDITOR: "Auditor: read-only; audit trail and exports for data requests",
 }
+
+# Who may plan visits (prisons, volunteers, rosters) and who may read the plans.
+PLANNERS = (ORGANISER, ADMIN)
+PLAN_READERS = (ORGANISER, ADMIN, AUDITOR)
