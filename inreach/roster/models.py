@@ -23,6 +23,8 @@ class RosterEntry(db.Model):
                                               index=True)
     role_on_day: Mapped[str] = mapped_column(String(60))
     escorted: Mapped[bool] = mapped_column(default=False)
+    # Set only through roster.services.confirm, which checks clearance for the visit date.
+    confirmed: Mapped[bool] = mapped_column(default=False)
     signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -103,6 +103,7 @@ def upgrade():
     sa.Column('volunteer_id', sa.Integer(), nullable=False),
     sa.Column('role_on_day', sa.String(length=60), nullable=False),
     sa.Column('escorted', sa.Boolean(), nullable=False),
+    sa.Column('confirmed', sa.Boolean(), nullable=False),
     sa.Column('signed_in_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('signed_out_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['visit_id'], ['visits.id'], name=op.f('fk_roster_entries_visit_id_visits'), ondelete='CASCADE'),
