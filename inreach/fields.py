@@ -1,0 +1,39 @@
+"""Form fields shared by every area, with messages written for people."""
+
+from wtforms import DateField, StringField, TimeField
+from wtforms.validators import InputRequired, Length, Optional
+
+REAL_DATE = "Enter a real date, for example 2027-03-14"
+REAL_TIME = "Enter a real time, for example 09:30"
+
+
+class RealDateField(DateField):
+    """A date (YYYY-MM-DD, as a date input sends it) that says so plainly when it is not one."""
+
+    def process_formdata(self, valuelist):
+        """Parse, replacing WTForms' wording for impossible dates like 2027-02-31."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(REAL_DATE) from error
+
+
+class RealTimeField(TimeField):
+    """A time (HH:MM) that says so plainly when it is not one."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=["%H:%M", "%H:%M:%S"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        """Parse, replacing WTForms' wording for times like 25:61."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(REAL_TIME) from error
+
+
+def text_field(label: str, size: int, required: str | None = None, **kwargs) -> StringField:
+    """A text field with a length limit; required (with that message) or optional."""
+    checks = [InputRequired(required)] if required else [Optional()]
+    checks.append(Length(max=size, message=f"{label} must be {size} characters or fewer"))
+    return StringField(label, validators=checks, **kwargs)
