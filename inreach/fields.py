@@ -32,6 +32,28 @@ class RealTimeField(TimeField):
             raise ValueError(REAL_TIME) from error
 
 
+def show_domain_error(form, error) -> None:
+    """Show a service's refusal next to the field it names, or at the top of the form."""
+    if error.field and error.field in form:
+        form[error.field].errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def form_values(form, names) -> dict:
+    """The named fields' values, text stripped and a missing text field as an empty string."""
+    values = {}
+    for name in names:
+        value = form[name].data
+        if isinstance(value, str) or (value is None and form[name].type in TEXT_TYPES):
+            value = (value or "").strip()
+        values[name] = value
+    return values
+
+
+TEXT_TYPES = {"StringField", "TextAreaField", "EmailField"}
+
+
 def text_field(label: str, size: int, required: str | None = None, **kwargs) -> StringField:
     """A text field with a length limit; required (with that message) or optional."""
     checks = [InputRequired(required)] if required else [Optional()]

@@ -8,6 +8,7 @@ from .conftest import log_in
 
 ROLES = ["admin", "organiser", "volunteer", "auditor"]
 ALL = set(ROLES)
+PLANNERS = {"organiser", "admin"}
 
 # endpoint -> (a GET path to try, who may use it). "anonymous" means no login needed.
 EXPECTED = {
@@ -21,6 +22,19 @@ EXPECTED = {
     "accounts.new_user": ("/users/new", {"admin"}),
     "accounts.set_active": (None, {"admin"}),
     "audit.trail": ("/audit/", {"auditor", "admin"}),
+    # Visits and the roster (object-level checks: tests/test_visits_pages.py).
+    "visits.index": ("/visits/", ALL),
+    "visits.new": ("/visits/new", PLANNERS),
+    "visits.show": (None, ALL),
+    "visits.edit": (None, PLANNERS),
+    "visits.change_status": (None, PLANNERS),
+    "visits.new_session": (None, PLANNERS),
+    "visits.edit_session": (None, PLANNERS),
+    "visits.delete_session": (None, PLANNERS),
+    "roster.add": (None, PLANNERS),
+    "roster.sessions": (None, PLANNERS),
+    "roster.confirm": (None, PLANNERS),
+    "roster.remove": (None, PLANNERS),
 }
 
 

@@ -98,26 +98,18 @@ def confirm(visit_id: int, entry_id: int, actor_id: int) -> RosterEntry:
     return entry
 
 
-def place_in_session(visit_id: int, entry_id: int, session_id: int, actor_id: int) -> None:
-    """Put a rostered volunteer in one more session of the visit."""
+def set_sessions(visit_id: int, entry_id: int, session_ids: list[int], actor_id: int) -> None:
+    """Place a rostered volunteer in exactly these sessions of the visit (none: whole visit)."""
     entry = get_entry(visit_id, entry_id)
-    (session,) = _sessions_of(entry.visit, [session_id])
-    if any(placed.session_id == session.id for placed in entry.sessions):
-        raise DomainError("already_in_session",
-                          f"{entry.volunteer.name} is already in {session.label}", "session_id")
-    entry.sessions.append(RosterSession(session=session))
-    record("roster.placed", actor_id, "roster_entry", entry.id, detail=f"session={session.id}")
-    db.session.commit()
-
-
-def take_out_of_session(visit_id: int, entry_id: int, session_id: int, actor_id: int) -> None:
-    """Take a rostered volunteer out of a session."""
-    entry = get_entry(visit_id, entry_id)
-    placed = [item for item in entry.sessions if item.session_id == session_id]
-    if not placed:
-        raise DomainError("not_in_session", "That volunteer is not in that session")
-    entry.sessions.remove(placed[0])
-    record("roster.unplaced", actor_id, "roster_entry", entry.id, detail=f"session={session_id}")
+    wanted = {session.id for session in _sessions_of(entry.visit, session_ids)}
+    for placed in list(entry.sessions):
+        if placed.session_id not in wanted:
+            entry.sessions.remove(placed)
+    already = {placed.session_id for placed in entry.sessions}
+    entry.sessions.extend(RosterSession(session_id=session_id)
+                          for session_id in sorted(wanted - already))
+    record("roster.sessions_set", actor_id, "roster_entry", entry.id,
+           detail="sessions=" + ",".join(map(str, sorted(wanted))))
     db.session.commit()
 
 

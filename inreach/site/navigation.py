@@ -7,6 +7,7 @@ from ..accounts.roles import ADMIN, AUDITOR, ORGANISER, VOLUNTEER
 # (label, endpoint, roles that see it)
 ITEMS = [
     ("Home", "site.home", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
+    ("Visits", "visits.index", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
     ("Users", "accounts.users", {ADMIN}),
     ("Audit trail", "audit.trail", {AUDITOR, ADMIN}),
 ]
@@ -17,7 +18,13 @@ def navigation() -> list[dict]:
     if g.get("user") is None:
         return []
     return [
-        {"text": label, "href": url_for(endpoint), "current": request.endpoint == endpoint}
+        {"text": label, "href": url_for(endpoint), "current": _is_current(endpoint)}
         for label, endpoint, roles in ITEMS
         if g.user.role in roles
     ]
+
+
+def _is_current(endpoint: str) -> bool:
+    """This page is the item's own, or a page of the same area (e.g. a visit's page)."""
+    area = endpoint.split(".")[0]
+    return request.endpoint == endpoint or (area != "site" and request.blueprint == area)
