@@ -1,7 +1,7 @@
 """Form fields shared by every area, with messages written for people."""
 
-from wtforms import DateField, StringField, TimeField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import DateField, SelectField, StringField, TimeField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 REAL_DATE = "Enter a real date, for example 2027-03-14"
 REAL_TIME = "Enter a real time, for example 09:30"
@@ -30,6 +30,28 @@ class RealTimeField(TimeField):
             super().process_formdata(valuelist)
         except ValueError as error:
             raise ValueError(REAL_TIME) from error
+
+
+class ChoiceField(SelectField):
+    """A drop-down whose refusals read "Choose … from the list" instead of WTForms' wording."""
+
+    def process_formdata(self, valuelist):
+        """Coerce the chosen value, or say plainly that it is not one of the options."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self._choose()) from error
+
+    def pre_validate(self, form):
+        """Refuse a value that is not among the options."""
+        try:
+            super().pre_validate(form)
+        except ValidationError as error:
+            raise ValidationError(self._choose()) from error
+
+    def _choose(self) -> str:
+        """The message for a value that is not an option."""
+        return f"Choose a {self.label.text.lower()} from the list"
 
 
 def show_domain_error(form, error) -> None:
