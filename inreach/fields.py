@@ -5,6 +5,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 REAL_DATE = "Enter a real date, for example 2027-03-14"
 REAL_TIME = "Enter a real time, for example 09:30"
+TEXT_TYPES = {"StringField", "TextAreaField", "EmailField"}
 
 
 class RealDateField(DateField):
@@ -71,9 +72,6 @@ def form_values(form, names) -> dict:
             value = (value or "").strip()
         values[name] = value
     return values
-
-
-TEXT_TYPES = {"StringField", "TextAreaField", "EmailField"}
 
 
 def text_field(label: str, size: int, required: str | None = None, **kwargs) -> StringField:

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 
 from ..errors import DomainError
+from ..fields import show_domain_error
 from ..security import safe_next
 from . import services
 from . import session as login_session
@@ -53,7 +54,7 @@ def change_password():
             services.change_password(g.user, form.current.data, form.password.data,
                                      keep_token=login_session.token())
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_domain_error(form, error)
         else:
             flash("Your password has been changed. Your other devices have been logged out.")
             return redirect(url_for("site.home"))
@@ -77,7 +78,7 @@ def new_user():
             services.create_user(form.email.data, form.display_name.data, form.role.data,
                                  form.password.data, actor_id=g.user.id)
         except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
+            show_domain_error(form, error)
         else:
             flash("User added. Give them their first password in person or by phone.")
             return redirect(url_for("accounts.users"))
