@@ -2,12 +2,14 @@
 
 from flask import g, request, url_for
 
-from ..accounts.roles import ADMIN, AUDITOR, ORGANISER, VOLUNTEER
+from ..accounts.roles import ADMIN, AUDITOR, ORGANISER, PLAN_READERS, VOLUNTEER
 
 # (label, endpoint, roles that see it)
 ITEMS = [
     ("Home", "site.home", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
     ("Visits", "visits.index", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
+    ("Volunteers", "volunteers.index", set(PLAN_READERS)),
+    ("Prisons", "prisons.index", set(PLAN_READERS)),
     ("Users", "accounts.users", {ADMIN}),
     ("Audit trail", "audit.trail", {AUDITOR, ADMIN}),
 ]

@@ -1,11 +1,13 @@
 """The home page and the health check."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.access import public, signed_in
 from ..database import db
+from ..dates import today
+from ..visits.services import visible_visits
 
 bp = Blueprint("site", __name__)
 
@@ -13,8 +15,10 @@ bp = Blueprint("site", __name__)
 @bp.route("/")
 @signed_in
 def home():
-    """What the signed-in user can do, by role."""
-    return render_template("site/home.html")
+    """What the signed-in user can do, by role, and their upcoming visits."""
+    upcoming = [visit for visit in visible_visits(g.user)
+                if visit.date >= today() and visit.status in ("draft", "confirmed")]
+    return render_template("site/home.html", upcoming=sorted(upcoming, key=lambda v: v.date))
 
 
 @bp.route("/healthz")
