@@ -9,3 +9,15 @@ class DomainError(Exception):
         self.code = code
         self.message = message
         self.field = field
+
+
+# Longest free text (notes, addresses) kept in an unlimited Text column.
+TEXT_MAX = 2000
+
+
+def check_lengths(model, values: dict, labels: dict[str, str]) -> None:
+    """Refuse text longer than its column holds (or TEXT_MAX), naming the field."""
+    for name, label in labels.items():
+        limit = getattr(model.__table__.c[name].type, "length", None) or TEXT_MAX
+        if len(values.get(name) or "") > limit:
+            raise DomainError("too_long", f"{label} must be {limit} characters or fewer", name)

@@ -9,6 +9,7 @@ from .conftest import log_in
 ROLES = ["admin", "organiser", "volunteer", "auditor"]
 ALL = set(ROLES)
 PLANNERS = {"organiser", "admin"}
+PLAN_READERS = PLANNERS | {"auditor"}
 
 # endpoint -> (a GET path to try, who may use it). "anonymous" means no login needed.
 EXPECTED = {
@@ -35,6 +36,24 @@ EXPECTED = {
     "roster.sessions": (None, PLANNERS),
     "roster.confirm": (None, PLANNERS),
     "roster.remove": (None, PLANNERS),
+    # Prisons, organisations, volunteers and clearance (object pages: tests/test_prisons.py and
+    # tests/test_volunteers.py check each role on a real object).
+    "prisons.index": ("/prisons/", PLAN_READERS),
+    "prisons.new": ("/prisons/new", PLANNERS),
+    "prisons.show": (None, PLAN_READERS),
+    "prisons.edit": (None, PLANNERS),
+    "prisons.archive": (None, PLANNERS),
+    "prisons.delete": (None, PLANNERS),
+    "volunteers.organisations": ("/organisations/", PLAN_READERS),
+    "volunteers.new_organisation": ("/organisations/new", PLANNERS),
+    "volunteers.edit_organisation": (None, PLANNERS),
+    "volunteers.delete_organisation": (None, PLANNERS),
+    "volunteers.index": ("/volunteers/", PLAN_READERS),
+    "volunteers.new": ("/volunteers/new", PLANNERS),
+    "volunteers.show": (None, PLAN_READERS),
+    "volunteers.edit": (None, PLANNERS),
+    "volunteers.archive": (None, PLANNERS),
+    "volunteers.clearance": (None, PLANNERS),
 }
 
 

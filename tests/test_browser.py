@@ -15,10 +15,10 @@ DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 TABLET = {"viewport": {"width": 768, "height": 1024}, "has_touch": True, "is_mobile": False}
 MIN_TARGET = 44  # CSS px, for thumbs on a tablet
 NAV = {  # what each role sees in the navigation, in order
-    "admin": ["Home", "Visits", "Users", "Audit trail"],
-    "organiser": ["Home", "Visits"],
+    "admin": ["Home", "Visits", "Volunteers", "Prisons", "Users", "Audit trail"],
+    "organiser": ["Home", "Visits", "Volunteers", "Prisons"],
     "volunteer": ["Home", "Visits"],
-    "auditor": ["Home", "Visits", "Audit trail"],
+    "auditor": ["Home", "Visits", "Volunteers", "Prisons", "Audit trail"],
 }
 # Links and buttons a person can use in the header (with its navigation) and the main content.
 TARGETS = "header a, header button, main a, main button, main input[type=submit]"
