@@ -82,3 +82,19 @@ def test_demo_banner_on_every_page_of_a_demo_database_only(app, runner, client, 
     log_in(client, "auditor@example.org", "change-me-demo-only")
     for path in ("/", "/audit/", "/account/password"):
         assert banner in client.get(path).get_data(as_text=True), path
+
+
+def test_seed_demo_plans_an_upcoming_visit_with_a_mixed_roster(app, runner):
+    from inreach.roster.services import roster_rows
+    from inreach.visits.models import Visit
+
+    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        visits = list(db.session.scalars(select(Visit)))
+        assert len(visits) == 1
+        visit = visits[0]
+        assert visit.prison.code == "WSI" and visit.status == "draft"
+        assert [session.label for session in visit.sessions] == ["Cohort 1", "Cohort 2"]
+        statuses = {row.name: row.confirmed for row in roster_rows(visit)}
+        assert statuses["Val Volunteer (demo)"] and not statuses["Bea Hartley"]

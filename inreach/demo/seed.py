@@ -2,7 +2,7 @@
 prisons, organisations, volunteers and their clearance. Each seed_* function adds only what is
 missing and returns what there is, so later seeds (e.g. a demo visit) can build on them."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 
@@ -14,7 +14,10 @@ from ..dates import today
 from ..errors import DomainError
 from ..prisons.models import Prison
 from ..prisons.services import PrisonDetails, create_prison
+from ..roster.services import add_to_roster
 from ..site.models import DEMO, SiteSetting, is_demo
+from ..visits.models import Visit
+from ..visits.services import SessionDetails, VisitDetails, add_session, create_visit
 from ..volunteers.models import Organisation, Volunteer
 from ..volunteers.services import (
     ClearanceDetails,
@@ -53,6 +56,7 @@ def seed(password: str) -> list[str]:
     prisons = seed_prisons()
     volunteers = seed_volunteers(seed_organisations())
     seed_clearances(prisons["WSI"], volunteers, today())
+    seed_visit(prisons["WSI"], volunteers, today())
     return created
 
 
@@ -152,3 +156,39 @@ def _demo_clearance(state: str, day: date) -> ClearanceDetails:
     if state == "submitted":
         return ClearanceDetails("submitted", submitted_on=day - timedelta(days=10))
     return ClearanceDetails(state)
+
+
+DEMO_VISIT_TITLE = "Employment and wellbeing day (demo)"
+DEMO_SESSIONS = [
+    SessionDetails("Cohort 1", time(9, 30), time(12, 0), "Chapel", 20,
+                   "IPS specialist, talking therapies, peer mentor"),
+    SessionDetails("Cohort 2", time(13, 30), time(16, 0), "Education block", 20,
+                   "IPS specialist, probation officer, housing adviser"),
+]
+# volunteer, role on the day, escorted, sessions (by index into DEMO_SESSIONS)
+DEMO_ROSTER = [
+    (DEMO_NAMES["volunteer"], "IPS specialist", False, [0, 1]),
+    ("Sam Okafor", "Talking therapies", False, [0]),
+    ("Jo Lindqvist", "Probation officer", False, [1]),
+    ("Ravi Menon", "Peer mentor", True, [0, 1]),
+    ("Bea Hartley", "Housing adviser", False, [1]),
+]
+
+
+def seed_visit(prison: Prison, volunteers: dict[str, Volunteer], day: date) -> Visit:
+    """One upcoming visit four weeks after ``day``, two sessions, a mixed roster."""
+    visit = db.session.scalar(select(Visit).where(Visit.title == DEMO_VISIT_TITLE))
+    if visit is not None:
+        return visit
+    visit = create_visit(VisitDetails(
+        prison_id=prison.id, date=day + timedelta(days=28), title=DEMO_VISIT_TITLE,
+        purpose="Men due for release within 90 days meet employment, health, housing and "
+                "probation services and self-refer to what they want.",
+        arrival_time=time(9, 0), contact_name="Pat Reid (fictional)",
+        contact_role="Prison Employment Lead", contact_phone="020 7946 0100",
+        contact_email="employment.lead@example.org"), actor_id=None, today=day)
+    sessions = [add_session(visit.id, details, actor_id=None) for details in DEMO_SESSIONS]
+    for name, role, escorted, chosen in DEMO_ROSTER:
+        add_to_roster(visit.id, volunteers[name].id, role, escorted,
+                      [sessions[index].id for index in chosen], actor_id=None)
+    return visit
