@@ -54,6 +54,12 @@ EXPECTED = {
     "volunteers.edit": (None, PLANNERS),
     "volunteers.archive": (None, PLANNERS),
     "volunteers.clearance": (None, PLANNERS),
+    # Check-in on the day (object-level checks: tests/test_checkin.py).
+    "checkin.show": (None, ALL),
+    "checkin.sign_in": (None, PLANNERS | {"volunteer"}),
+    "checkin.sign_out": (None, PLANNERS | {"volunteer"}),
+    "checkin.undo": (None, PLANNERS),
+    "checkin.hours_csv": (None, PLANNERS),
 }
 
 

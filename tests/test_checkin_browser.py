@@ -1,0 +1,73 @@
+"""Check-in on a tablet in a real browser: a volunteer taps themselves in and out with big
+enough targets, and axe finds nothing serious on the page."""
+
+import threading
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+from werkzeug.serving import make_server
+
+from .conftest import PASSWORD
+from .test_browser import TABLET, small_targets, violations
+from .test_checkin import day  # noqa: F401  (the fixture: a visit today with its roster)
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def served(app, day):  # noqa: F811
+    """The app with today's visit served over HTTP on loopback."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", day
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def tablet(browser):
+    """A fresh tablet-sized, touch-enabled browser page."""
+    context = browser.new_context(**TABLET)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_a_volunteer_taps_in_and_out_on_a_tablet(served, tablet):
+    base, ids = served
+    page = tablet
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill("volunteer@test.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").tap()
+    expect(page).to_have_url(f"{base}/")
+    page.goto(f"{base}/visits/{ids['visit']}/check-in")
+    expect(page.get_by_role("heading", level=2)).to_have_text(["Ada Fictional"])
+    axe = Axe()
+    problems = violations(page, axe) + small_targets(page)
+    page.get_by_role("button", name="Sign in Ada Fictional").tap()
+    expect(page.get_by_role("status")).to_contain_text("Ada Fictional signed in at")
+    assert page.url.endswith(f"/check-in#entry-{ids['ada']}")
+    expect(page.get_by_text("Signed in at", exact=False).first).to_be_visible()
+    problems += violations(page, axe) + small_targets(page)
+    page.get_by_role("button", name="Sign out Ada Fictional").tap()
+    expect(page.get_by_role("status")).to_contain_text("after 0.00 hours")
+    expect(page.get_by_role("button", name="Sign out Ada Fictional")).to_have_count(0)
+    assert problems == []
+
+
+def test_the_organiser_page_is_accessible_and_tappable_on_a_tablet(served, tablet):
+    base, ids = served
+    page = tablet
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill("organiser@test.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").tap()
+    expect(page).to_have_url(f"{base}/")
+    page.goto(f"{base}/visits/{ids['visit']}/check-in")
+    page.get_by_role("button", name="Sign in Ben Fictional").tap()
+    expect(page.get_by_role("button", name="Undo sign in for Ben Fictional")).to_be_visible()
+    expect(page.get_by_role("link", name="Download volunteer hours (CSV)")).to_be_visible()
+    assert violations(page, Axe()) + small_targets(page) == []
