@@ -12,6 +12,7 @@ from ..dates import today
 from ..errors import DomainError
 from ..fields import form_values, show_domain_error
 from ..prisons.models import Prison
+from ..checkin.services import visit_hours
 from ..roster.services import roster_rows
 from . import services
 from .forms import SessionForm, StatusForm, VisitForm
@@ -75,7 +76,8 @@ def new():
 def show(visit_id: int):
     """Everything about the day at a glance."""
     visit = _visit_or_404(visit_id)
-    return render_template("visits/show.html", visit=visit, roster=roster_rows(visit),
+    day = {row.entry_id: row for row in visit_hours(visit.id).rows}
+    return render_template("visits/show.html", visit=visit, roster=roster_rows(visit), day=day,
                            warnings=visit_warnings(visit, today()), statuses=STATUSES,
                            next_statuses=services.NEXT_STATUSES[visit.status],
                            status_form=StatusForm())
