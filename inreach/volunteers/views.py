@@ -85,7 +85,7 @@ def delete_organisation(organisation_id: int):
 @allow(*PLAN_READERS)
 def index():
     """Every volunteer with their organisation and where they are cleared today."""
-    return render_template("volunteers/index.html",
+    return render_template("volunteers/index.html", states=CLEARANCE_STATES,
                            volunteers=services.volunteer_summaries(today()))
 
 
