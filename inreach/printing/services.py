@@ -1,0 +1,119 @@
+"""Printing: a template of our own, a context of plain values, WeasyPrint, PDF bytes.
+
+Why the context holds only plain values: a template handed a model could lazy-load anything
+related to it (a volunteer's other visits, a man's record) without anyone noticing in review.
+Plain values mean a template prints exactly what its service chose to give it.
+
+Why the URL fetcher is strict: WeasyPrint fetches whatever the HTML or CSS points at
+(``<img>``, ``<link>``, ``url()``, ``<link rel=attachment>``) with the server's rights. One
+slip that let a URL into a template could read files off the server (``file:///…``), reach
+services on its network (``http://127.0.0.1:…``) or attach either to the PDF. So the fetcher
+serves only files under the app's own ``static/`` folder, read from disk by us, and refuses
+every other URL before it is opened: other schemes, hosts, ``data:`` URLs (nothing we print
+needs them) and paths that climb out of the folder.
+"""
+
+import logging
+import mimetypes
+from datetime import date, datetime, time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from jinja2 import Environment, StrictUndefined
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from ..site.models import is_demo
+
+# The base URL of every printed document. ".invalid" can never resolve (RFC 2606), and nothing
+# here opens a connection anyway: it only lets "/static/…" and CSS-relative URLs resolve.
+ORIGIN = "https://print.inreach.invalid"
+STATIC_PREFIX = "/static/"
+PLAIN_TYPES = (str, int, float, bool, type(None), date, datetime, time)
+log = logging.getLogger(__name__)
+
+
+class ResourceRefused(ValueError):
+    """The fetcher would not load this URL."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Serves files under the static folder for ``ORIGIN/static/…`` URLs; refuses all else."""
+
+    def __init__(self, static_folder: str):
+        super().__init__(allowed_protocols=())
+        self.root = Path(static_folder).resolve()
+
+    def fetch(self, url, headers=None):
+        """The static file this URL names, or ResourceRefused before anything is opened."""
+        path = self.static_path(url)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+    def static_path(self, url: str) -> Path:
+        """The file under the static folder that the URL names; refuses anything else."""
+        try:
+            parts = urlsplit(url)
+        except ValueError as error:
+            raise self._refuse(url) from error
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        if origin != ORIGIN or not parts.path.startswith(STATIC_PREFIX):
+            raise self._refuse(url)
+        path = (self.root / unquote(parts.path.removeprefix(STATIC_PREFIX))).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise self._refuse(url)
+        return path
+
+    @staticmethod
+    def _refuse(url: str) -> ResourceRefused:
+        """Log the refusal (scheme only: the rest could be anything) and build the error."""
+        scheme = url.split(":", 1)[0][:20] if ":" in url else "relative"
+        log.warning("printing refused a %s URL; only /static/ files are served", scheme)
+        return ResourceRefused("only the app's own static files may be loaded")
+
+
+def check_plain(value, where: str = "context") -> None:
+    """Refuse (TypeError) anything but plain values, lists, tuples and str-keyed dicts of them."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if type(key) is not str:
+                raise TypeError(f"{where} has a key that is not a str: {type(key).__name__}")
+            check_plain(item, f"{where}[{key!r}]")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_plain(item, f"{where}[{index}]")
+    elif type(value) not in PLAIN_TYPES:  # exact types: a Markup str would skip autoescaping
+        raise TypeError(f"{where} is a {type(value).__name__}; printing takes plain values only")
+
+
+def _environment() -> Environment:
+    """Our templates, autoescaped, without Flask's globals (g, request…); undefined is an error."""
+    app = current_app
+    if "printing_jinja" not in app.extensions:
+        app.extensions["printing_jinja"] = Environment(
+            loader=app.jinja_env.loader, autoescape=True, undefined=StrictUndefined)
+    return app.extensions["printing_jinja"]
+
+
+def render_html(template_name: str, context: dict, *, title: str) -> str:
+    """The template rendered with the plain context, the title and the demo flag."""
+    check_plain(context)
+    check_plain(title, "title")
+    page = {**context, "title": title, "demo_data": is_demo()}
+    return _environment().get_template(template_name).render(page)
+
+
+def html_to_pdf(html: str, *, title: str) -> bytes:
+    """PDF bytes of the HTML: A4 from static/css/print.css, fonts embedded, tagged, titled."""
+    fetcher = StaticOnlyFetcher(current_app.static_folder)
+    document = HTML(string=html, base_url=ORIGIN + "/", url_fetcher=fetcher).render(
+        pdf_tags=True)
+    document.metadata.title = title
+    document.metadata.lang = document.metadata.lang or "en"
+    return document.write_pdf()
+
+
+def render_pdf(template_name: str, context: dict, *, title: str) -> bytes:
+    """Render one of our templates with a context of plain values to PDF bytes."""
+    return html_to_pdf(render_html(template_name, context, title=title), title=title)
