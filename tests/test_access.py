@@ -23,6 +23,9 @@ EXPECTED = {
     "accounts.new_user": ("/users/new", {"admin"}),
     "accounts.set_active": (None, {"admin"}),
     "audit.trail": ("/audit/", {"auditor", "admin"}),
+    # Gate list downloads (each role on a real visit: tests/test_gate_list.py).
+    "gate_list.pdf": (None, PLANNERS),
+    "gate_list.csv": (None, PLANNERS),
     # Visits and the roster (object-level checks: tests/test_visits_pages.py).
     "visits.index": ("/visits/", ALL),
     "visits.new": ("/visits/new", PLANNERS),
