@@ -139,8 +139,7 @@ def seed_volunteers(organisations: dict[str, Organisation]) -> dict[str, Volunte
 
 
 def seed_clearances(prison: Prison, volunteers: dict[str, Volunteer], day: date) -> None:
-    """Clearance at the prison: most cleared until well after ``day``, one submitted, one not
-    started."""
+    """Clearance at the prison: most cleared until long after ``day``, one submitted, one not."""
     for name, *_, state in DEMO_VOLUNTEERS:
         volunteer = volunteers[name]
         if clearance_at(volunteer.id, prison.id) is None:

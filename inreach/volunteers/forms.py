@@ -19,6 +19,7 @@ class ChoiceField(SelectField):
     """A drop-down list whose missing or unknown value gets one plain message, not WTForms'."""
 
     def __init__(self, label, message, required=True, **kwargs):
+        """A drop-down with the message for a wrong choice, and whether it may be left blank."""
         super().__init__(label, invalid_choice_message=message, **kwargs)
         self.message = message
         self.required = required

@@ -350,8 +350,7 @@ def clearance_at(volunteer_id: int, prison_id: int) -> Clearance | None:
 
 def clearance_rows(volunteer: Volunteer, day: date,
                    every_prison: bool = False) -> list[ClearanceRow]:
-    """The volunteer's clearance per prison with the verdict on ``day``: the prisons where one is
-    recorded, or with ``every_prison`` also each prison in use where none is yet."""
+    """Clearance and verdict on ``day`` per prison recorded (``every_prison``: and each in use)."""
     recorded = {clearance.prison_id: clearance for clearance in volunteer.clearances}
     prisons = db.session.scalars(select(Prison).order_by(Prison.name))
     return [ClearanceRow(prison.id, prison.code, prison.name, prison.archived,
