@@ -8,8 +8,6 @@ Who may do what (the object-level checks below; views also declare the roles):
 - auditors see the check-in list read-only.
 """
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,12 +19,12 @@ from ..audit.services import record
 from ..database import db, utcnow
 from ..dates import local, today
 from ..errors import DomainError
+from ..printing.spreadsheet import csv_text
 from ..roster.models import RosterEntry
 from ..visits.models import Visit
 from ..volunteers.models import Volunteer
 
 # Cells starting with these are formulas to a spreadsheet (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_HEADER = ["Name", "Organisation", "Role on the day", "Signed in", "Signed out", "Hours"]
 
 
@@ -204,11 +202,6 @@ def visit_hours(visit_id: int, volunteer_id: int | None = None) -> VisitHours:
     return VisitHours(rows=rows, total=round(sum(row.hours or 0 for row in rows), 2))
 
 
-def _safe(cell: str) -> str:
-    """A text cell that a spreadsheet will not run as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
-
-
 def _when(moment: datetime | None) -> str:
     """A local time for the CSV, or blank."""
     return f"{moment:%Y-%m-%d %H:%M}" if moment else ""
@@ -217,14 +210,9 @@ def _when(moment: datetime | None) -> str:
 def hours_csv(visit_id: int, actor_id: int) -> str:
     """The visit's volunteer hours as CSV text with a total row; the export is audited."""
     data = visit_hours(visit_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
-    for row in data.rows:
-        writer.writerow([_safe(row.name), _safe(row.organisation), _safe(row.role_on_day),
-                         _when(row.signed_in_at), _when(row.signed_out_at),
-                         "" if row.hours is None else f"{row.hours:.2f}"])
-    writer.writerow(["Total", "", "", "", "", f"{data.total:.2f}"])
+    rows = [[row.name, row.organisation, row.role_on_day, _when(row.signed_in_at),
+             _when(row.signed_out_at), "" if row.hours is None else f"{row.hours:.2f}"]
+            for row in data.rows]
     record("checkin.hours_exported", actor_id, "visit", visit_id)
     db.session.commit()
-    return out.getvalue()
+    return csv_text([CSV_HEADER, *rows, ["Total", "", "", "", "", f"{data.total:.2f}"]])

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from ..accounts.access import allow, signed_in
 from ..accounts.roles import PLAN_READERS, PLANNERS, VOLUNTEER
 from ..errors import DomainError
+from ..printing.spreadsheet import csv_download
 from ..roster.services import get_entry
 from ..visits.services import get_visit
 from . import services
@@ -101,5 +102,5 @@ def hours_csv(visit_id: int):
     visit = _visit(visit_id)
     text = services.hours_csv(visit.id, g.user.id)
     # A byte-order mark so spreadsheet programs read names with accents correctly.
-    return Response(text.encode("utf-8-sig"), mimetype="text/csv", headers={
+    return Response(csv_download(text), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=volunteer-hours-visit-{visit.id}.csv"})

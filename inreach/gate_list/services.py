@@ -5,8 +5,6 @@ referrals, nor the visit's purpose and notes, which may mention them), and no vo
 details. Every row is built here as plain values, so the PDF and CSV show the same thing.
 """
 
-import csv
-import io
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, select
@@ -15,6 +13,7 @@ from ..audit.services import record
 from ..database import db, utcnow
 from ..dates import local
 from ..printing.services import render_pdf
+from ..printing.spreadsheet import csv_text
 from ..roster.models import RosterEntry
 from ..visits.models import Visit
 from ..visits.services import get_visit
@@ -29,7 +28,6 @@ VISITOR_COLUMNS = {"name": "Name", "organisation": "Organisation",
 VISIT_COLUMNS = {"prison_name": "Prison", "prison_code": "Prison code",
                  "visit_date": "Visit date", "arrival_time": "Arrival time"}
 # Cells starting with these are formulas to a spreadsheet (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def gate_list(visit_id: int) -> dict:
@@ -86,25 +84,17 @@ def gate_list_pdf(visit_id: int) -> bytes:
     return render_pdf(TEMPLATE, data, title=title(data))
 
 
-def _safe_cell(value: str) -> str:
-    """The cell as text a spreadsheet shows rather than runs as a formula."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def csv_rows(data: dict) -> list[list[str]]:
     """The header and one row per visitor, each with the visit's prison, date and arrival."""
     visit = [data["prison_name"], data["prison_code"], data["visit_date"].isoformat(),
              data["arrival_time"]]
     rows = [[visitor[key] for key in VISITOR_COLUMNS] + visit for visitor in data["visitors"]]
-    return [[*VISITOR_COLUMNS.values(), *VISIT_COLUMNS.values()]] + [
-        [_safe_cell(cell) for cell in row] for row in rows]
+    return [[*VISITOR_COLUMNS.values(), *VISIT_COLUMNS.values()], *rows]
 
 
 def gate_list_csv(visit_id: int) -> str:
     """The gate list of a visit as CSV text."""
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(csv_rows(gate_list(visit_id)))
-    return buffer.getvalue()
+    return csv_text(csv_rows(gate_list(visit_id)))
 
 
 def _record_download(visit_id: int, actor_id: int, file_format: str) -> None:
@@ -114,10 +104,13 @@ def _record_download(visit_id: int, actor_id: int, file_format: str) -> None:
 
 
 def download_pdf(visit_id: int, actor_id: int) -> bytes:
-    """The gate list PDF for someone to download, with an audit row saying who did."""
-    pdf = gate_list_pdf(visit_id)
+    """The gate list PDF for someone to download, with an audit row saying who did.
+
+    The audit row is committed before rendering, so no database lock is held while WeasyPrint
+    works (on SQLite every transaction holds the write lock)."""
+    data = gate_list(visit_id)
     _record_download(visit_id, actor_id, "pdf")
-    return pdf
+    return render_pdf(TEMPLATE, data, title=title(data))
 
 
 def download_csv(visit_id: int, actor_id: int) -> str:

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, abort, g
 from ..accounts.access import allow
 from ..accounts.roles import PLANNERS
 from ..errors import DomainError
+from ..printing.spreadsheet import csv_download
 from . import services
 
 bp = Blueprint("gate_list", __name__)
@@ -43,5 +44,5 @@ def csv(visit_id: int):
 
 
 def _csv_file(visit_id: int, actor_id: int) -> bytes:
-    """The CSV in UTF-8 with a byte-order mark, so spreadsheets read accented names right."""
-    return services.download_csv(visit_id, actor_id).encode("utf-8-sig")
+    """The CSV as a spreadsheet-friendly download."""
+    return csv_download(services.download_csv(visit_id, actor_id))

@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from ..accounts.access import allow, signed_in
 from ..accounts.roles import PLANNERS
+from ..checkin.services import visit_hours
 from ..database import db
 from ..dates import today
 from ..errors import DomainError
 from ..fields import form_values, show_domain_error
 from ..prisons.models import Prison
-from ..checkin.services import visit_hours
 from ..roster.services import roster_rows
 from . import services
 from .forms import SessionForm, StatusForm, VisitForm
