@@ -1,7 +1,7 @@
 """Form fields shared by every area, with messages written for people."""
 
-from wtforms import DateField, SelectField, StringField, TimeField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms import DateField, SelectChoice, SelectField, StringField, TimeField
+from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
 REAL_DATE = "Enter a real date, for example 2027-03-14"
 REAL_TIME = "Enter a real time, for example 09:30"
@@ -34,25 +34,36 @@ class RealTimeField(TimeField):
 
 
 class ChoiceField(SelectField):
-    """A drop-down whose refusals read "Choose … from the list" instead of WTForms' wording."""
+    """A drop-down whose missing or unknown value gets one plain message, not WTForms' wording."""
 
-    def process_formdata(self, valuelist):
-        """Coerce the chosen value, or say plainly that it is not one of the options."""
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(self._choose()) from error
+    def __init__(self, label, message=None, required=True, **kwargs):
+        """A drop-down with the message for a wrong choice, and whether it may be left blank."""
+        message = message or f"Choose a {label.lower()} from the list"
+        super().__init__(label, invalid_choice_message=message, invalid_value_message=message,
+                         **kwargs)
+        self.message = message
+        self.required = required
 
     def pre_validate(self, form):
-        """Refuse a value that is not among the options."""
-        try:
-            super().pre_validate(form)
-        except ValidationError as error:
-            raise ValidationError(self._choose()) from error
+        """Refuse a blank choice when one is required, and any value not in the list."""
+        if self.data in (None, "") and not self.process_errors:
+            if self.required:
+                raise StopValidation(self.message)
+            return
+        super().pre_validate(form)
 
-    def _choose(self) -> str:
-        """The message for a value that is not an option."""
-        return f"Choose a {self.label.text.lower()} from the list"
+
+def id_or_none(value):
+    """A chosen id as a number; blank or anything that is not a number as None."""
+    if value is None or isinstance(value, int):
+        return value
+    return int(value) if str(value).isdigit() else None
+
+
+def options(pairs, blank: str | None = None) -> list[SelectChoice]:
+    """Choices for a drop-down from (value, label) pairs, after an optional blank one."""
+    choices = [SelectChoice("", blank)] if blank else []
+    return choices + [SelectChoice(value, label) for value, label in pairs]
 
 
 def show_domain_error(form, error) -> None:

@@ -1,15 +1,13 @@
 """The roster of a visit: who goes in, in which sessions, in which role."""
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
-from sqlalchemy import select
 
 from ..accounts.access import allow
 from ..accounts.roles import PLANNERS
-from ..database import db
 from ..errors import DomainError
-from ..fields import show_domain_error
+from ..fields import options, show_domain_error
 from ..visits.services import get_visit
-from ..volunteers.models import Volunteer
+from ..volunteers.services import volunteers_for_roster
 from . import services
 from .forms import RosterForm, SessionsForm
 
@@ -51,11 +49,9 @@ def add(visit_id: int):
     """Put a volunteer on the visit."""
     visit = _visit(visit_id)
     form = RosterForm()
-    volunteers = db.session.scalars(select(Volunteer).where(Volunteer.archived.is_(False))
-                                    .order_by(Volunteer.name))
-    form.volunteer_id.choices = [(0, "Choose a volunteer")] + [
-        (volunteer.id, f"{volunteer.name} ({volunteer.organisation.name})")
-        for volunteer in volunteers]
+    form.volunteer_id.choices = options(
+        ((volunteer.id, f"{volunteer.name} ({volunteer.organisation.name})")
+         for volunteer in volunteers_for_roster()), "Choose a volunteer")
     _session_choices(form, visit)
     if form.validate_on_submit():
         try:

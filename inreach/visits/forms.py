@@ -4,13 +4,21 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
-from ..fields import REAL_DATE, REAL_TIME, ChoiceField, RealDateField, RealTimeField, text_field
+from ..fields import (
+    REAL_DATE,
+    REAL_TIME,
+    ChoiceField,
+    RealDateField,
+    RealTimeField,
+    id_or_none,
+    text_field,
+)
 
 
 class VisitForm(FlaskForm):
     """A visit's details."""
 
-    prison_id = ChoiceField("Prison", coerce=int, validators=[InputRequired("Choose a prison")])
+    prison_id = ChoiceField("Prison", coerce=id_or_none)
     date = RealDateField("Date of the visit", validators=[InputRequired(REAL_DATE)])
     title = text_field("Title", 120, "Enter a title, for example Employment and wellbeing day")
     purpose = TextAreaField("Purpose", validators=[

@@ -3,7 +3,6 @@
 from dataclasses import fields
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
-from sqlalchemy import select
 
 from ..accounts.access import allow, signed_in
 from ..accounts.roles import PLANNERS
@@ -11,8 +10,8 @@ from ..checkin.services import visit_hours
 from ..database import db
 from ..dates import today
 from ..errors import DomainError
-from ..fields import form_values, show_domain_error
-from ..prisons.models import Prison
+from ..fields import form_values, options, show_domain_error
+from ..prisons.services import active_prisons
 from ..roster.services import roster_rows
 from . import services
 from .forms import SessionForm, StatusForm, VisitForm
@@ -32,12 +31,13 @@ def _visit_or_404(visit_id: int):
     return visit
 
 
-def _prison_choices(form: VisitForm, keep: int | None = None) -> None:
-    """Offer the prisons not archived (and the visit's own, even if archived since)."""
-    prisons = db.session.scalars(select(Prison).order_by(Prison.name))
-    form.prison_id.choices = [(0, "Choose a prison")] + [
-        (prison.id, f"{prison.name} ({prison.code})") for prison in prisons
-        if not prison.archived or prison.id == keep]
+def _prison_choices(form: VisitForm, keep=None) -> None:
+    """Offer the prisons not archived, and the visit's own prison even if archived since."""
+    prisons = active_prisons()
+    if keep is not None and keep not in prisons:
+        prisons.append(keep)
+    form.prison_id.choices = options(((prison.id, f"{prison.name} ({prison.code})")
+                                      for prison in prisons), "Choose a prison")
 
 
 def _details(form: VisitForm) -> services.VisitDetails:
@@ -89,7 +89,7 @@ def edit(visit_id: int):
     """Change a visit's details."""
     visit = _visit_or_404(visit_id)
     form = VisitForm(obj=visit)
-    _prison_choices(form, keep=visit.prison_id)
+    _prison_choices(form, keep=visit.prison)
     if form.validate_on_submit():
         try:
             services.update_visit(visit.id, _details(form), g.user.id)

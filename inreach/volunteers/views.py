@@ -6,10 +6,10 @@ from ..accounts.access import allow
 from ..accounts.roles import PLAN_READERS, PLANNERS
 from ..dates import today
 from ..errors import DomainError
-from ..fields import form_values, show_domain_error
+from ..fields import form_values, options, show_domain_error
 from ..prisons.services import get_prison
 from . import services
-from .forms import ClearanceForm, OrganisationForm, VolunteerForm, options
+from .forms import ClearanceForm, OrganisationForm, VolunteerForm
 from .models import CLEARANCE_STATES, ID_TYPES, ORGANISATION_KINDS
 
 bp = Blueprint("volunteers", __name__)
