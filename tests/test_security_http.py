@@ -263,3 +263,25 @@ def test_logins_and_failures_are_audited_without_personal_data(app, client, make
     assert actions[-2:] == ["login.failed", "login"]
     for row in rows:
         assert "organiser@test.example" not in f"{row.object_id} {row.detail}"
+
+
+def test_a_clash_caught_by_the_database_is_a_409_and_nothing_is_saved(app, client):
+    from inreach.accounts.access import public
+    from inreach.prisons.models import Prison
+
+    @app.route("/race", methods=["POST"])
+    @public
+    def race():
+        """What a request loses when another saved the same code a moment before."""
+        db.session.add(Prison(code="WSI", name="First"))
+        db.session.add(Prison(code="WSI", name="Second"))
+        db.session.commit()
+        return "saved"
+
+    app.config["TESTING"] = False
+    token = csrf_token(client, "/login")
+    response = client.post("/race", data={"csrf_token": token})
+    assert response.status_code == 409
+    assert "Someone else changed this at the same moment" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Prison.id)) is None

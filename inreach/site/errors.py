@@ -2,7 +2,7 @@
 
 from flask import current_app, render_template
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from ..database import db
@@ -13,6 +13,8 @@ MESSAGES = {
           "If you think you should, ask an administrator to check your role."),
     404: ("Page not found", "If you typed the web address, check it is correct."),
     405: ("That action is not allowed here", "Go back and use the buttons on the page."),
+    409: ("Someone else changed this at the same moment",
+          "Nothing you entered was saved. Go back, reload the page and try again."),
     413: ("That file is too large", "Choose a smaller file and try again."),
     429: ("Too many attempts", "Wait a few minutes and try again."),
     500: ("Sorry, there is a problem with the service",
@@ -55,6 +57,14 @@ def handle_database_down(error: OperationalError | InterfaceError):
     return render_error(503)
 
 
+def handle_conflict(error: IntegrityError):
+    """Two people saved clashing changes at once (the services check first; the database has
+    the last word): nothing is saved and the person is asked to try again."""
+    _rollback()
+    current_app.logger.warning("integrity conflict: %s", type(error.orig).__name__)
+    return render_error(409)
+
+
 def handle_unexpected(error: InternalServerError):
     """A bug: undo whatever was in flight; the log has the traceback, the page does not."""
     _rollback()
@@ -65,6 +75,7 @@ def register(app) -> None:
     """Attach the handlers."""
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(IntegrityError, handle_conflict)
     app.register_error_handler(OperationalError, handle_database_down)
     app.register_error_handler(InterfaceError, handle_database_down)
     app.register_error_handler(InternalServerError, handle_unexpected)
