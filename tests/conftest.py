@@ -161,3 +161,19 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open a page in a fresh browser context (own cookies) with the given options."""
+    contexts = []
+
+    def open_page(options):
+        context = browser.new_context(**options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

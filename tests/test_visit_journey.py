@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from inreach.dates import today
 
-from .test_browser import TABLET, log_in, new_page, small_targets, violations  # noqa: F401
+from .test_browser import TABLET, log_in, small_targets, violations
 
 pytestmark = pytest.mark.browser
 VOLUNTEER = "Val Volunteer (demo)"  # the demo volunteer login's own volunteer record

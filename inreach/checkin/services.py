@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..accounts.models import User
-from ..accounts.roles import PLAN_READERS, PLANNERS, VOLUNTEER
+from ..accounts.roles import PLANNERS, VOLUNTEER
 from ..audit.services import record
 from ..database import db, utcnow
 from ..dates import local, today
@@ -67,18 +67,6 @@ class VisitHours:
 def own_volunteer_id(user: User) -> int | None:
     """The volunteer record linked to this login, if any."""
     return db.session.scalar(select(Volunteer.id).where(Volunteer.user_id == user.id))
-
-
-def may_view(user: User, visit_id: int) -> bool:
-    """Object-level check: planners and auditors see any visit's list; a volunteer only a visit
-    they are rostered on."""
-    if user.role in PLAN_READERS:
-        return True
-    if user.role != VOLUNTEER:
-        return False
-    volunteer_id = own_volunteer_id(user)
-    return volunteer_id is not None and db.session.scalar(select(RosterEntry.id).where(
-        RosterEntry.visit_id == visit_id, RosterEntry.volunteer_id == volunteer_id)) is not None
 
 
 def may_sign(user: User, entry: RosterEntry) -> bool:

@@ -7,7 +7,7 @@ from ..accounts.roles import PLAN_READERS, PLANNERS, VOLUNTEER
 from ..errors import DomainError
 from ..printing.spreadsheet import csv_download
 from ..roster.services import get_entry
-from ..visits.services import get_visit
+from ..visits.services import get_visit, may_view
 from . import services
 
 bp = Blueprint("checkin", __name__)
@@ -21,7 +21,7 @@ def _visit(visit_id: int):
         visit = get_visit(visit_id)
     except DomainError:
         abort(404)
-    if not services.may_view(g.user, visit.id):
+    if not may_view(g.user, visit.id):
         abort(403)
     return visit
 

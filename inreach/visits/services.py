@@ -206,7 +206,13 @@ def visible_visits(user: User) -> list[Visit]:
     return list(db.session.scalars(query))
 
 
-def may_view(user: User, visit: Visit) -> bool:
-    """Object-level check: may this user see this visit?"""
-    return user.role in PLAN_READERS or visit in visible_visits(user)
-
+def may_view(user: User, visit_id: int) -> bool:
+    """Object-level check: planners and auditors see any visit; a volunteer only a visit they
+    are rostered on."""
+    if user.role in PLAN_READERS:
+        return True
+    if user.role != VOLUNTEER:
+        return False
+    return db.session.scalar(
+        select(RosterEntry.id).join(Volunteer, Volunteer.id == RosterEntry.volunteer_id)
+        .where(RosterEntry.visit_id == visit_id, Volunteer.user_id == user.id)) is not None

@@ -26,7 +26,7 @@ def _visit_or_404(visit_id: int):
     visit = db.session.get(services.Visit, visit_id)
     if visit is None:
         abort(404)
-    if not services.may_view(g.user, visit):
+    if not services.may_view(g.user, visit.id):
         abort(403)
     return visit
 
