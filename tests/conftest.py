@@ -15,6 +15,8 @@ from inreach.database import db
 
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+TABLET = {"viewport": {"width": 768, "height": 1024}, "has_touch": True, "is_mobile": False}
 IN_CI = os.environ.get("CI") == "true"
 
 
@@ -177,3 +179,9 @@ def new_page(browser):
     yield open_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def tablet(new_page):
+    """A fresh page the size of a 768x1024 touch tablet."""
+    return new_page(TABLET)

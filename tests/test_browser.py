@@ -9,10 +9,10 @@ from playwright.sync_api import expect
 
 from inreach.demo.seed import DEFAULT_PASSWORD, DEMO_NAMES, demo_email
 
+from .conftest import DESKTOP, TABLET
+
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"viewport": {"width": 1280, "height": 800}}
-TABLET = {"viewport": {"width": 768, "height": 1024}, "has_touch": True, "is_mobile": False}
 MIN_TARGET = 44  # CSS px, for thumbs on a tablet
 NAV = {  # what each role sees in the navigation, in order
     "admin": ["Home", "Visits", "Volunteers", "Prisons", "Users", "Audit trail"],

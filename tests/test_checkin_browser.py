@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from .conftest import PASSWORD
-from .test_browser import TABLET, small_targets, violations
+from .test_browser import small_targets, violations
 from .test_checkin import day  # noqa: F401  (the fixture: a visit today with its roster)
 
 pytestmark = pytest.mark.browser
@@ -24,15 +24,6 @@ def served(app, day):  # noqa: F811
     yield f"http://127.0.0.1:{server.server_port}", day
     server.shutdown()
     thread.join()
-
-
-@pytest.fixture
-def tablet(browser):
-    """A fresh tablet-sized, touch-enabled browser page."""
-    context = browser.new_context(**TABLET)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def test_a_volunteer_taps_in_and_out_on_a_tablet(served, tablet):

@@ -11,7 +11,8 @@ from pypdf import PdfReader
 
 from inreach.dates import today
 
-from .test_browser import TABLET, log_in, small_targets, violations
+from .conftest import TABLET
+from .test_browser import log_in, small_targets, violations
 
 pytestmark = pytest.mark.browser
 VOLUNTEER = "Val Volunteer (demo)"  # the demo volunteer login's own volunteer record

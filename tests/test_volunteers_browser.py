@@ -9,18 +9,9 @@ from playwright.sync_api import expect
 
 from inreach.dates import today
 
-from .test_browser import TABLET, log_in, menu, small_targets, violations
+from .test_browser import log_in, menu, small_targets, violations
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def tablet(browser):
-    """A fresh tablet-sized, touch-enabled browser page."""
-    context = browser.new_context(**TABLET)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
 
 
 def checked(page, axe: Axe) -> list[str]:
