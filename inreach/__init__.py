@@ -71,6 +71,7 @@ def _blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts
     from .audit.views import bp as audit
     from .checkin.views import bp as checkin
+    from .cohorts.views import bp as cohorts
     from .gate_list.views import bp as gate_list
     from .prisons.views import bp as prisons
     from .roster.views import bp as roster
@@ -79,7 +80,7 @@ def _blueprints(app: Flask) -> None:
     from .visits.views import bp as visits
     from .volunteers.views import bp as volunteers
 
-    for blueprint in (site, accounts, audit, visits, roster, gate_list, checkin, volunteers,
-                      prisons):
+    for blueprint in (site, accounts, audit, visits, roster, gate_list, checkin, cohorts,
+                      volunteers, prisons):
         app.register_blueprint(blueprint)
     errors.register(app)

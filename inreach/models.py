@@ -2,12 +2,13 @@
 
 from .accounts.models import LoginFailure, LoginSession, User
 from .audit.models import AuditEvent
+from .cohorts.models import CohortMember, KeepApart, Person
 from .prisons.models import Prison
 from .roster.models import RosterEntry, RosterSession
 from .site.models import SiteSetting
 from .visits.models import Visit, VisitSession
 from .volunteers.models import Clearance, Organisation, Volunteer
 
-__all__ = ["AuditEvent", "Clearance", "LoginFailure", "LoginSession", "Organisation", "Prison",
-           "RosterEntry", "RosterSession", "SiteSetting", "User", "Visit", "VisitSession",
-           "Volunteer"]
+__all__ = ["AuditEvent", "Clearance", "CohortMember", "KeepApart", "LoginFailure",
+           "LoginSession", "Organisation", "Person", "Prison", "RosterEntry", "RosterSession",
+           "SiteSetting", "User", "Visit", "VisitSession", "Volunteer"]

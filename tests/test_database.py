@@ -49,6 +49,25 @@ def test_upgrade_keeps_rows_and_downgrade_then_upgrade_works(make_app):
         assert db.session.scalar(select(func.count()).select_from(User)) == 0
 
 
+def test_upgrading_a_database_with_visits_keeps_them_and_gives_the_default_window(make_app):
+    app = make_app(create_tables=False)
+    with app.app_context():
+        upgrade(revision="0002_visits")
+        db.session.execute(text("INSERT INTO prisons (code, name, address, phone, email, "
+                                "visiting_notes, archived) VALUES ('WSI', 'HMP W', '', '', '', "
+                                "'', false)"))
+        db.session.execute(text(
+            "INSERT INTO visits (prison_id, date, title, purpose, contact_name, contact_role, "
+            "contact_phone, contact_email, gate_list_deadline, status, notes, created_at) "
+            "VALUES (1, '2027-03-31', 'Day', '', '', '', '', '', '2027-03-17', 'draft', '', "
+            "'2027-01-01 10:00:00+00:00')"))
+        db.session.commit()
+        upgrade()
+        window = db.session.execute(text(
+            "SELECT title, eligible_from_days, eligible_to_days FROM visits")).one()
+        assert tuple(window) == ("Day", 0, 90)
+
+
 def test_migrated_audit_trail_is_append_only(migrated_app):
     with migrated_app.app_context():
         record("login")

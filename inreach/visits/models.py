@@ -21,7 +21,11 @@ class Visit(db.Model):
     """One in-reach day: where, when, who at the prison to call, and when the gate list is due."""
 
     __tablename__ = "visits"
-    __table_args__ = (CheckConstraint(STATUS_CHECK, name="status"),)
+    __table_args__ = (
+        CheckConstraint(STATUS_CHECK, name="status"),
+        CheckConstraint("eligible_from_days >= 0 AND eligible_to_days >= eligible_from_days",
+                        name="eligibility_window"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prison_id: Mapped[int] = mapped_column(ForeignKey("prisons.id", ondelete="RESTRICT"),
@@ -36,6 +40,9 @@ class Visit(db.Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     gate_list_deadline: Mapped[date]
     status: Mapped[str] = mapped_column(String(12), default="draft")
+    # Men are eligible when due for release this many days after the visit, inclusive.
+    eligible_from_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    eligible_to_days: Mapped[int] = mapped_column(default=90, server_default="90")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
