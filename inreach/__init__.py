@@ -69,10 +69,13 @@ def _templates(app: Flask) -> None:
 def _blueprints(app: Flask) -> None:
     """Register each domain area's pages and the error handlers."""
     from .accounts.views import bp as accounts
+    from .attendance.views import bp as attendance
     from .audit.views import bp as audit
     from .checkin.views import bp as checkin
+    from .cohorts.import_views import bp as cohort_import
     from .cohorts.views import bp as cohorts
     from .gate_list.views import bp as gate_list
+    from .people.views import bp as people
     from .prisons.views import bp as prisons
     from .roster.views import bp as roster
     from .site import errors
@@ -81,6 +84,6 @@ def _blueprints(app: Flask) -> None:
     from .volunteers.views import bp as volunteers
 
     for blueprint in (site, accounts, audit, visits, roster, gate_list, checkin, cohorts,
-                      volunteers, prisons):
+                      cohort_import, attendance, people, volunteers, prisons):
         app.register_blueprint(blueprint)
     errors.register(app)
