@@ -1,14 +1,16 @@
 """What an organiser should act on before the day, shown at the top of a visit's page."""
 
+from collections import Counter
 from datetime import date
 
+from ..cohorts.placement import clashes
 from ..roster.services import roster_rows
 from .models import Visit
 from .services import DEADLINE_NEAR_DAYS
 
 
 def visit_warnings(visit: Visit, today: date) -> list[str]:
-    """Deadline near or passed, volunteers not cleared, and a visit with no sessions."""
+    """Deadline near or passed, volunteers not cleared, no sessions, and cohort clashes."""
     if visit.status not in ("draft", "confirmed") or visit.date < today:
         return []
     warnings = []
@@ -29,6 +31,18 @@ def visit_warnings(visit: Visit, today: date) -> list[str]:
                         f"{visit.prison.name} on the visit date: {names}.")
     if not visit.sessions:
         warnings.append("This visit has no sessions yet.")
+    return warnings + cohort_warnings(visit.id)
+
+
+def cohort_warnings(visit_id: int) -> list[str]:
+    """Sessions over capacity and keep-apart pairs placed together, without anyone's name."""
+    found = clashes(visit_id)
+    warnings = [f"{over.label} has {over.men} men for {over.capacity} places."
+                for over in found.over_capacity]
+    pairs = Counter(pair.label for pair in found.kept_apart)
+    warnings += [f"{label} has {count} pair{'s' if count > 1 else ''} of men who must be kept "
+                 "apart. Move one of each pair on the cohort page."
+                 for label, count in pairs.items()]
     return warnings
 
 
