@@ -63,6 +63,15 @@ EXPECTED = {
     "checkin.sign_out": (None, PLANNERS | {"volunteer"}),
     "checkin.undo": (None, PLANNERS),
     "checkin.hours_csv": (None, PLANNERS),
+    # Attendance on the day and a man's page (each role on real objects: tests/test_attendance.py
+    # and tests/test_people.py).
+    "attendance.index": (None, PLAN_READERS | {"volunteer"}),
+    "attendance.session": (None, PLAN_READERS | {"volunteer"}),
+    "attendance.attended": (None, PLANNERS | {"volunteer"}),
+    "attendance.absent": (None, PLANNERS | {"volunteer"}),
+    "attendance.clear": (None, PLANNERS | {"volunteer"}),
+    "attendance.walk_in": (None, PLANNERS | {"volunteer"}),
+    "people.show": (None, PLAN_READERS),
 }
 
 
