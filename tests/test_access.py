@@ -63,6 +63,10 @@ EXPECTED = {
     "checkin.sign_out": (None, PLANNERS | {"volunteer"}),
     "checkin.undo": (None, PLANNERS),
     "checkin.hours_csv": (None, PLANNERS),
+    # Importing the prison's list (each role on a real visit: tests/test_cohort_import.py).
+    "cohort_import.template": (None, PLANNERS),
+    "cohort_import.upload": (None, PLANNERS),
+    "cohort_import.confirm": (None, PLANNERS),
     # Attendance on the day and a man's page (each role on real objects: tests/test_attendance.py
     # and tests/test_people.py).
     "attendance.index": (None, PLAN_READERS | {"volunteer"}),
