@@ -63,6 +63,15 @@ EXPECTED = {
     "checkin.sign_out": (None, PLANNERS | {"volunteer"}),
     "checkin.undo": (None, PLANNERS),
     "checkin.hours_csv": (None, PLANNERS),
+    # The cohort page, allocation and registers (each role on a real visit:
+    # tests/test_cohort_pages.py).
+    "cohorts.show": (None, PLAN_READERS),
+    "cohorts.window": (None, PLANNERS),
+    "cohorts.add": (None, PLANNERS),
+    "cohorts.move": (None, PLANNERS),
+    "cohorts.allocate": (None, PLANNERS),
+    "cohorts.register_pdf": (None, PLANNERS),
+    "cohorts.register_csv": (None, PLANNERS),
     # Importing the prison's list (each role on a real visit: tests/test_cohort_import.py).
     "cohort_import.template": (None, PLANNERS),
     "cohort_import.upload": (None, PLANNERS),

@@ -106,3 +106,25 @@ def clashes(visit_id: int) -> Clashes:
                        if a.session_id is not None and a.session_id == b.session_id),
                       key=lambda pair: (order.index(pair[0].session_id), pair[0].id))
     return Clashes(over, [KeptApartTogether(labels[a.session_id], a, b) for a, b in together])
+
+
+def waiting_reasons(visit: Visit) -> dict[int, str]:
+    """Why each man without a session is waiting, by cohort member id."""
+    result = plan(visit, keep_wing_together=False)
+    waiting = {member_id for member_id in result.placed if member_id not in placed_ids(visit)}
+    return result.unplaced | {member_id: "not allocated yet" for member_id in waiting}
+
+
+def placed_ids(visit: Visit) -> set[int]:
+    """The cohort member ids of this visit's men who are in a session."""
+    return set(db.session.scalars(select(CohortMember.id).where(
+        CohortMember.visit_id == visit.id, CohortMember.session_id.is_not(None))))
+
+
+def session_counts(visit: Visit) -> dict:
+    """How many men are on the cohort, and in each session (label, men, capacity): no names."""
+    counts = Counter(db.session.scalars(select(CohortMember.session_id).where(
+        CohortMember.visit_id == visit.id)))
+    return {"men": sum(counts.values()),
+            "sessions": [(session.label, counts[session.id], session.capacity)
+                         for session in visit.sessions]}

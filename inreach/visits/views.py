@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from ..accounts.access import allow, signed_in
 from ..accounts.roles import PLANNERS
 from ..checkin.services import visit_hours
+from ..cohorts.placement import session_counts
 from ..database import db
 from ..dates import today
 from ..errors import DomainError
@@ -80,7 +81,7 @@ def show(visit_id: int):
     return render_template("visits/show.html", visit=visit, roster=roster_rows(visit), day=day,
                            warnings=visit_warnings(visit, today()), statuses=STATUSES,
                            next_statuses=services.NEXT_STATUSES[visit.status],
-                           status_form=StatusForm())
+                           status_form=StatusForm(), cohort=session_counts(visit))
 
 
 @bp.route("/<int:visit_id>/edit", methods=["GET", "POST"])
