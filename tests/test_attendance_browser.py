@@ -27,10 +27,10 @@ def served(app, day):  # noqa: F811
     thread.join()
 
 
-def log_in(page, base: str) -> None:
-    """Log in as the rostered volunteer."""
+def log_in(page, base: str, email: str = "volunteer@test.example") -> None:
+    """Log in (as the rostered volunteer unless told otherwise)."""
     page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill("volunteer@test.example")
+    page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").tap()
     expect(page).to_have_url(f"{base}/")
@@ -89,3 +89,17 @@ def test_without_javascript_every_man_shows_and_the_search_box_is_hidden(served,
     page.goto(f"{base}/visits/{ids['visit']}/attendance/sessions/{ids['morning']}")
     expect(page.get_by_role("heading", level=2)).to_have_text(["John Fictional", "Karl Madeup"])
     expect(page.get_by_label("Find a man")).to_be_hidden()
+
+
+def test_an_organiser_opens_a_mans_page_from_the_sheet(served, tablet):
+    base, ids = served
+    page = tablet
+    log_in(page, base, "organiser@test.example")
+    page.goto(f"{base}/visits/{ids['visit']}/attendance/sessions/{ids['morning']}")
+    axe = Axe()
+    problems = violations(page, axe) + small_targets(page)
+    page.get_by_role("link", name="Karl Madeup").tap()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Karl Madeup")
+    expect(page.get_by_test_id("history-row")).to_have_count(2)
+    assert page.url == f"{base}/people/{ids['people']['karl']}"
+    assert problems + violations(page, axe) + small_targets(page) == []
