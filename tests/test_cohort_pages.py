@@ -85,6 +85,15 @@ def test_who_may_see_the_cohort_page(client, login_as, plan, role):
         assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_each_view_of_the_cohort_page_is_audited(app, client, login_as, plan):
+    user_id = login_as("auditor")
+    client.get(f"/visits/{plan['visit']}/cohort/")
+    with app.app_context():
+        [row] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "cohort.viewed"))
+        assert (row.actor_id, row.object_type, row.object_id) == (user_id, "visit",
+                                                                  str(plan["visit"]))
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_only_planners_add_move_allocate_and_download(client, login_as, plan, role):
     as_role(login_as, role)

@@ -121,6 +121,12 @@ def placed_ids(visit: Visit) -> set[int]:
         CohortMember.visit_id == visit.id, CohortMember.session_id.is_not(None))))
 
 
+def record_viewed(visit_id: int, actor_id: int) -> None:
+    """Audit that someone saw the cohort's names and prison numbers."""
+    record("cohort.viewed", actor_id, "visit", visit_id)
+    db.session.commit()
+
+
 def session_counts(visit: Visit) -> dict:
     """How many men are on the cohort, and in each session (label, men, capacity): no names."""
     counts = Counter(db.session.scalars(select(CohortMember.session_id).where(

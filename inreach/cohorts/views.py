@@ -57,8 +57,10 @@ def _page(visit: Visit, window_form: WindowForm | None = None):
 @bp.route("/")
 @allow(*PLAN_READERS)
 def show(visit_id: int):
-    """Who is on the cohort, in which session, and what needs fixing."""
-    return _page(_visit_or_404(visit_id))
+    """Who is on the cohort, in which session, and what needs fixing (the view is audited)."""
+    visit = _visit_or_404(visit_id)
+    placement.record_viewed(visit.id, g.user.id)
+    return _page(visit)
 
 
 @bp.route("/window", methods=["POST"])
