@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from inreach.accounts.services import create_user
 from inreach.audit.models import AuditEvent
 from inreach.cohorts import placement
 from inreach.cohorts.allocation import ALL_FULL, KEPT_APART, NO_SESSIONS, Man, Slot, allocate
@@ -168,15 +169,17 @@ def keep_apart(visit_id: int, one: CohortMember, other: CohortMember) -> None:
 
 @pytest.fixture
 def visit(app_context):
-    """A visit with two sessions of 3 places, and an organiser."""
-    from inreach.accounts.services import create_user
-
+    """A visit with two sessions of 3 places."""
     item = planning.visit(planning.prison().id, VISIT_DAY)
     planning.session(item.id, "Cohort 1", "09:30", "12:00", capacity=3)
     planning.session(item.id, "Cohort 2", "13:30", "16:00", capacity=3)
-    item.organiser_id = create_user("org@test.example", "Org", "organiser",
-                                    "correct horse battery").id
     return item
+
+
+@pytest.fixture
+def organiser(visit):
+    """The id of an organiser who plans the visit."""
+    return create_user("org@test.example", "Org", "organiser", "correct horse battery").id
 
 
 def audit_rows(action: str) -> list[AuditEvent]:
@@ -184,12 +187,12 @@ def audit_rows(action: str) -> list[AuditEvent]:
     return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
 
 
-def test_run_allocation_places_the_unplaced_in_one_audited_transaction(visit):
+def test_run_allocation_places_the_unplaced_in_one_audited_transaction(visit, organiser):
     first, second = visit.sessions
     kept = man(visit.id, 1, first.id)
     others = [man(visit.id, number) for number in range(2, 9)]
     keep_apart(visit.id, kept, others[0])
-    result = placement.run_allocation(visit.id, False, visit.organiser_id)
+    result = placement.run_allocation(visit.id, False, organiser)
     db.session.expire_all()
     assert kept.session_id == first.id
     assert others[0].session_id == second.id
@@ -201,13 +204,13 @@ def test_run_allocation_places_the_unplaced_in_one_audited_transaction(visit):
     assert "Fictional" not in row.detail
 
 
-def test_move_by_hand_may_break_the_rules_and_clashes_says_so(visit):
+def test_move_by_hand_may_break_the_rules_and_clashes_says_so(visit, organiser):
     first, second = visit.sessions
     men = [man(visit.id, number, first.id) for number in range(1, 4)]
     mover = man(visit.id, 4, second.id)
     keep_apart(visit.id, men[0], mover)
     assert not placement.clashes(visit.id)
-    placement.move(visit.id, mover.public_id, first.id, visit.organiser_id)
+    placement.move(visit.id, mover.public_id, first.id, organiser)
     found = placement.clashes(visit.id)
     assert [(over.label, over.men, over.capacity) for over in found.over_capacity] == [
         ("Cohort 1", 4, 3)]
@@ -216,18 +219,18 @@ def test_move_by_hand_may_break_the_rules_and_clashes_says_so(visit):
     assert len(audit_rows("cohort.moved")) == 1
 
 
-def test_move_out_of_every_session_and_refusals(visit):
+def test_move_out_of_every_session_and_refusals(visit, organiser):
     first = visit.sessions[0]
     member = man(visit.id, 1, first.id)
-    placement.move(visit.id, member.public_id, None, visit.organiser_id)
+    placement.move(visit.id, member.public_id, None, organiser)
     assert member.session_id is None
     other_visit = planning.visit(visit.prison_id, VISIT_DAY)
     elsewhere = planning.session(other_visit.id, capacity=5)
     with pytest.raises(DomainError) as error:
-        placement.move(visit.id, member.public_id, elsewhere.id, visit.organiser_id)
+        placement.move(visit.id, member.public_id, elsewhere.id, organiser)
     assert error.value.code == "bad_session"
     with pytest.raises(DomainError) as error:
-        placement.move(visit.id, "not-a-real-id", first.id, visit.organiser_id)
+        placement.move(visit.id, "not-a-real-id", first.id, organiser)
     assert error.value.code == "not_found"
 
 
