@@ -321,6 +321,28 @@ def test_who_may_mark(app, client, day, role):
             f"/sessions/{day['morning']}#member-{day['john']}")
 
 
+@pytest.mark.parametrize("role", list(POST_STATUS))
+def test_who_may_mark_absent_clear_and_add_walk_ins(app, client, day, role):
+    with app.app_context():
+        services.mark_attended(day["visit"], day["karl"], day["users"]["organiser"])
+    as_role(client, role)
+    token = csrf_token(client, "/account/password" if role else "/login")
+    base = f"/visits/{day['visit']}/attendance"
+    posts = [(f"{base}/members/{day['john']}/absent", {"reason": "refused"}),
+             (f"{base}/members/{day['karl']}/clear", {}),
+             (f"{base}/sessions/{day['morning']}/walk-in",
+              {"first_name": "Mo", "last_name": "Newman", "prison_number": "D4567EF"})]
+    for path, data in posts:
+        response = client.post(path, data={"csrf_token": token, **data})
+        assert response.status_code == POST_STATUS[role], path
+    allowed = role in ("organiser", "admin", "volunteer")
+    with app.app_context():
+        assert (member(day["john"]).attendance == "absent") == allowed
+        assert (member(day["karl"]).attendance is None) == allowed
+        mo = db.session.scalar(select(Person).where(Person.prison_number == "D4567EF"))
+        assert (mo is not None) == allowed
+
+
 def test_the_auditor_sees_the_sheet_without_buttons(client, day):
     as_role(client, "auditor")
     page = client.get(sheet_path(day)).get_data(as_text=True)
