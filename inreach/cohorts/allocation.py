@@ -88,9 +88,9 @@ def _choose(man: Man, sessions: list[Slot], placed: dict[int, int], partners, wi
 
     def preference(item):
         index, slot = item
-        same_wing = sum(1 for other, where in placed.items()
-                        if where == slot.id and wing and wings.get(other) == wing)
-        return (-same_wing if keep_wing_together else 0, counts[slot.id], index)
+        same_wing = keep_wing_together and wing and sum(
+            1 for other, where in placed.items() if where == slot.id and wings[other] == wing)
+        return (-(same_wing or 0), counts[slot.id], index)
 
     return min(open_slots, key=preference)[1].id
 
