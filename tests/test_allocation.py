@@ -243,3 +243,12 @@ def test_visit_warnings_name_the_clash_but_no_one(visit):
     assert any(warning.startswith("Cohort 1 has 1 pair of men who must be kept apart")
                for warning in warnings)
     assert not any("Man1" in warning or "A0001BC" in warning for warning in warnings)
+
+
+def test_a_partner_in_the_way_is_moved_aside_rather_than_leave_a_man_out():
+    men = [Man(number, "ABCDEFG"[number % 7] + " wing") for number in range(400)]
+    pairs = [(number, number + 1) for number in range(0, 400, 2)]
+    for wings in (False, True):  # greedy alone leaves 21 men out when keeping wings together
+        result = allocate(men, [Slot(slot, 100) for slot in range(1, 5)], pairs, wings)
+        assert result.unplaced == {}
+        assert all(result.placed[first] != result.placed[second] for first, second in pairs)

@@ -3,9 +3,10 @@
 The rules, in order: men already placed stay where they are (and count against capacity); no
 session takes more men than its capacity; two men who must be kept apart never share a session;
 sizes are balanced (the least-full session with room is chosen); optionally, men from the same
-wing (location) go where their wing already is. Keeping apart is a colouring problem, so the
-greedy order (most keep-apart partners first) can leave a man out where a cleverer split would
-not: he is then listed with the reason, never placed against a rule.
+wing (location) go where their wing already is. Keeping apart is a colouring problem: the greedy
+order (most keep-apart partners first) and one repair step (moving or swapping the one partner
+in his way) place most men, but a man may still be left out where a cleverer split would not;
+he is then listed with the reason, never placed against a rule.
 """
 
 from collections import Counter, defaultdict
@@ -44,12 +45,16 @@ class Allocation:
 def allocate(men: list[Man], sessions: list[Slot], keep_apart_pairs,
              keep_wing_together: bool = False) -> Allocation:
     """Place every man without a session, within capacity and keep-apart, balancing sizes."""
-    result = Allocation(placed={man.id: man.session_id for man in men if man.session_id})
+    result = Allocation(placed={man.id: man.session_id for man in men
+                                if man.session_id is not None})
     partners = _partners(keep_apart_pairs)
     wings = {man.id: man.location.strip().casefold() for man in men}
-    waiting = [man for man in men if not man.session_id]
+    waiting = [man for man in men if man.session_id is None]
+    movable = {man.id for man in waiting}
     for man in _order(waiting, partners, wings, keep_wing_together):
         session_id = _choose(man, sessions, result.placed, partners, wings, keep_wing_together)
+        if session_id is None:
+            session_id = _make_way(man, sessions, result.placed, partners, movable)
         if session_id is None:
             result.unplaced[man.id] = _reason(sessions, result.placed)
         else:
@@ -67,12 +72,14 @@ def _partners(pairs) -> dict[int, set[int]]:
 
 
 def _order(waiting: list[Man], partners, wings, keep_wing_together: bool) -> list[Man]:
-    """Biggest wings first when keeping wings together (no wing last); else most constrained."""
+    """Men with keep-apart partners first (they have the fewest choices); then, when keeping
+    wings together, biggest wings first (no wing last); else by id."""
     if not keep_wing_together:
         return sorted(waiting, key=lambda man: (-len(partners[man.id]), man.id))
     sizes = Counter(wings[man.id] for man in waiting)
-    return sorted(waiting, key=lambda man: (wings[man.id] == "", -sizes[wings[man.id]],
-                                            wings[man.id], -len(partners[man.id]), man.id))
+    return sorted(waiting, key=lambda man: (not partners[man.id], wings[man.id] == "",
+                                            -sizes[wings[man.id]], wings[man.id],
+                                            -len(partners[man.id]), man.id))
 
 
 def _choose(man: Man, sessions: list[Slot], placed: dict[int, int], partners, wings,
@@ -93,6 +100,39 @@ def _choose(man: Man, sessions: list[Slot], placed: dict[int, int], partners, wi
         return (-(same_wing or 0), counts[slot.id], index)
 
     return min(open_slots, key=preference)[1].id
+
+
+def _make_way(man: Man, sessions: list[Slot], placed: dict[int, int], partners,
+              movable: set[int]) -> int | None:
+    """A session for the man once the one partner in his way (placed by this run, never before)
+    moves elsewhere: to a session with room, or swapped with a man there. Moves are made."""
+    for slot in sessions:
+        blockers = [other for other in partners[man.id] if placed.get(other) == slot.id]
+        if len(blockers) == 1 and blockers[0] in movable and _move_aside(
+                blockers[0], slot, man, sessions, placed, partners, movable):
+            return slot.id
+    return None
+
+
+def _move_aside(blocker: int, slot: Slot, man: Man, sessions: list[Slot],
+                placed: dict[int, int], partners, movable: set[int]) -> bool:
+    """Move the blocker out of the slot without breaking a rule; whether it could be done."""
+    counts = Counter(placed.values())
+    for target in sessions:
+        near = {other for other, where in placed.items() if where == target.id}
+        if target.id == slot.id or near & partners[blocker]:
+            continue
+        if counts[target.id] < target.capacity:
+            placed[blocker] = target.id
+            return True
+        if counts[slot.id] >= slot.capacity:  # a swap adds one man to the slot
+            continue
+        in_slot = {other for other, where in placed.items() if where == slot.id} - {blocker}
+        for swap in sorted(near & movable):
+            if swap not in partners[man.id] and not partners[swap] & in_slot:
+                placed[blocker], placed[swap] = target.id, slot.id
+                return True
+    return False
 
 
 def _reason(sessions: list[Slot], placed: dict[int, int]) -> str:
