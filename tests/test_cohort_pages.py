@@ -285,9 +285,12 @@ def test_the_register_pdf_lists_the_session_walk_ins_last(app, client, login_as,
     assert bob < dan
     assert "A0001BC" in lines[bob] and "B wing" in lines[bob]
     assert "Cy Waiting" not in text and "A0003BC" not in text
+    assert "Write in any man who walks in on an empty row" in text
+    empty = client.get(f"/visits/{plan['visit']}/cohort/sessions/{plan['second']}/register.pdf")
+    assert "Men expected 0 (capacity 2)" in pdf_lines(empty.data)
     with app.app_context():
-        [row] = db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "register.downloaded"))
+        row = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "register.downloaded").order_by(AuditEvent.id)).first()
         assert (row.object_type, row.object_id, row.detail) == ("session", str(plan["first"]),
                                                                 "pdf")
 
