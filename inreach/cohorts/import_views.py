@@ -4,7 +4,7 @@ Organisers and admins only. Uploading shows a preview and writes nothing but an 
 (counts only); the preview page carries the file back signed, and confirm checks it again.
 """
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
 
 from ..accounts.access import allow
 from ..accounts.roles import PLANNERS
@@ -80,7 +80,6 @@ def _preview(visit, parsed, content: bytes):
 def confirm(visit_id: int):
     """Import every eligible man from the previewed file, all or nothing."""
     visit = _visit(visit_id)
-    request.max_form_memory_size = importing.MAX_BYTES * 2  # the signed file, base64-encoded
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
