@@ -328,6 +328,7 @@ def test_upload_preview_confirm(app, client, login_as, visit_id):
     assert "=1+1" in page and "Also on line 2 of the file" in page
     assert re.search(r'data-status="eligible">1<', page)
     assert re.search(r'data-status="duplicate">1<', page)
+    assert "Confirm and add 1 man<" in page
     assert table_count(app, Person) == 0
     with app.app_context():
         audit = db.session.scalars(select(AuditEvent)
@@ -335,6 +336,8 @@ def test_upload_preview_confirm(app, client, login_as, visit_id):
         assert audit.detail == "eligible=1 ineligible=1 invalid=0 duplicate=1"
     response = confirm(client, visit_id, sealed(page), page)
     assert response.status_code == 302 and response.headers["Location"] == f"/visits/{visit_id}"
+    assert "1 man added to the visit&#39;s cohort; 0 keep-apart pairs recorded." in client.get(
+        response.headers["Location"]).get_data(as_text=True)
     assert table_count(app, CohortMember) == 1
     with app.app_context():
         assert db.session.scalars(select(Person)).one().last_name == "=1+1"

@@ -89,6 +89,7 @@ def confirm(visit_id: int):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for("cohort_import.upload", visit_id=visit.id))
-    flash(f"{tally['eligible']} men added to the visit's cohort; "
-          f"{tally['keep_apart']} keep-apart pairs recorded.")
+    added, pairs = tally["eligible"], tally["keep_apart"]
+    flash(f"{added} {'man' if added == 1 else 'men'} added to the visit's cohort; "
+          f"{pairs} keep-apart {'pair' if pairs == 1 else 'pairs'} recorded.")
     return redirect(url_for("visits.show", visit_id=visit.id))
