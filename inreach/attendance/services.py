@@ -17,7 +17,7 @@ from ..accounts.models import User
 from ..accounts.roles import PLANNERS, VOLUNTEER
 from ..audit.services import record
 from ..cohorts.models import DNA_REASONS, CohortMember, Person
-from ..cohorts.services import PersonDetails, add_to_cohort, get_member, prison_number
+from ..cohorts.services import PersonDetails, get_member, join_cohort, prison_number
 from ..database import db, utcnow
 from ..errors import DomainError
 from ..visits.models import Visit, VisitSession
@@ -171,12 +171,12 @@ def add_walk_in(visit_id: int, session_id: int, first_name: str, last_name: str,
                 prison_number_text: str, actor_id: int, today: date,
                 release_date: date | None = None) -> CohortMember:
     """A man who turns up without being on the list: on the cohort as a walk-in, placed in this
-    session and marked attended. Every check runs before anything is saved."""
+    session and marked attended, all in one transaction."""
     visit = get_visit(visit_id)
     _check_open(visit, actor_id)
     session = session_of(visit.id, session_id)
     number = prison_number(prison_number_text)
     details = _walk_in_details(number, first_name, last_name, release_date)
-    member = add_to_cohort(visit.id, details, actor_id, today, walk_in=True)
+    member = join_cohort(visit.id, details, actor_id, today, walk_in=True)
     member.session_id = session.id
-    return _set(member, "attended", None, "attendance.attended", actor_id)
+    return _set(member, "attended", None, "attendance.attended", actor_id)  # one commit

@@ -109,6 +109,15 @@ def member_of(visit_id: int, person_id: int) -> CohortMember | None:
 def add_to_cohort(visit_id: int, details: PersonDetails, actor_id: int | None, today: date,
                   walk_in: bool = False) -> CohortMember:
     """Add one man to a visit's cohort: eligible men, or anyone who walks in on the day."""
+    member = join_cohort(visit_id, details, actor_id, today, walk_in)
+    db.session.commit()
+    return member
+
+
+def join_cohort(visit_id: int, details: PersonDetails, actor_id: int | None, today: date,
+                walk_in: bool = False) -> CohortMember:
+    """The checks and writes of add_to_cohort, left uncommitted for a caller that does more in
+    the same transaction (e.g. placing a walk-in and marking him attended)."""
     visit = get_visit(visit_id)
     details = check_details(details)
     if not walk_in:
@@ -128,7 +137,6 @@ def add_to_cohort(visit_id: int, details: PersonDetails, actor_id: int | None, t
     db.session.flush()
     record("cohort.walk_in_added" if walk_in else "cohort.added", actor_id, "cohort_member",
            member.id)
-    db.session.commit()
     return member
 
 
