@@ -98,3 +98,22 @@ def test_seed_demo_plans_an_upcoming_visit_with_a_mixed_roster(app, runner):
         assert [session.label for session in visit.sessions] == ["Cohort 1", "Cohort 2"]
         statuses = {row.name: row.confirmed for row in roster_rows(visit)}
         assert statuses["Val Volunteer (demo)"] and not statuses["Bea Hartley"]
+
+
+def test_seed_demo_imports_the_fictional_list_and_allocates_it(app, runner):
+    from inreach.cohorts.models import CohortMember, KeepApart
+
+    runner.invoke(args=["seed-demo"])
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        members = list(db.session.scalars(select(CohortMember)))
+        assert len(members) == 36  # the 4 men due outside the 90-day window are left out
+        assert all(member.session_id for member in members)
+        sizes = {}
+        for member in members:
+            sizes[member.session_id] = sizes.get(member.session_id, 0) + 1
+        assert sorted(sizes.values()) == [18, 18]
+        pairs = list(db.session.scalars(select(KeepApart)))
+        assert len(pairs) == 2
+        session_of = {member.person_id: member.session_id for member in members}
+        assert all(session_of[p.first_id] != session_of[p.second_id] for p in pairs)

@@ -9,6 +9,9 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..accounts.roles import ROLES
 from ..accounts.services import create_user
+from ..cohorts.importing import confirm as import_prison_list
+from ..cohorts.models import CohortMember
+from ..cohorts.placement import run_allocation
 from ..database import db
 from ..dates import today
 from ..errors import DomainError
@@ -28,6 +31,7 @@ from ..volunteers.services import (
     create_volunteer,
     record_clearance,
 )
+from .prison_list import prison_list_csv
 
 DEFAULT_PASSWORD = "change-me-demo-only"  # noqa: S105  (published demo password, demo data only)
 DEMO_NAMES = {
@@ -56,7 +60,8 @@ def seed(password: str) -> list[str]:
     prisons = seed_prisons()
     volunteers = seed_volunteers(seed_organisations())
     seed_clearances(prisons["WSI"], volunteers, today())
-    seed_visit(prisons["WSI"], volunteers, today())
+    visit = seed_visit(prisons["WSI"], volunteers, today())
+    seed_cohort(visit, today())
     return created
 
 
@@ -191,3 +196,12 @@ def seed_visit(prison: Prison, volunteers: dict[str, Volunteer], day: date) -> V
         add_to_roster(visit.id, volunteers[name].id, role, escorted,
                       [sessions[index].id for index in chosen], actor_id=None)
     return visit
+
+
+def seed_cohort(visit: Visit, day: date) -> None:
+    """Import the fictional prison list onto the demo visit (the import leaves out the men
+    outside the window) and allocate the men to its two sessions."""
+    if db.session.scalar(select(CohortMember.id).where(CohortMember.visit_id == visit.id)):
+        return
+    import_prison_list(visit.id, prison_list_csv(visit.date), actor_id=None, today=day)
+    run_allocation(visit.id, keep_wing_together=False, actor_id=None)
