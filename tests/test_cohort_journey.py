@@ -15,7 +15,7 @@ from inreach.dates import today
 
 from .conftest import TABLET
 from .test_browser import log_in, small_targets, violations
-from .test_visit_journey import add_session, add_volunteer
+from .test_visit_journey import add_session
 
 pytestmark = pytest.mark.browser
 VOLUNTEER = "Val Volunteer (demo)"  # cleared for Wormwood Scrubs in the demo data
