@@ -56,12 +56,12 @@ def test_a_volunteer_takes_attendance_on_a_tablet(served, tablet):
     expect(page.get_by_role("heading", name="John Fictional")).to_be_visible()
 
     page.get_by_role("button", name="Attended John Fictional").tap()
-    expect(page.get_by_role("status")).to_contain_text("John Fictional: attended.")
+    expect(page.get_by_role("status")).to_contain_text("Marked attended.")
     assert page.url.endswith(f"#member-{ids['john']}")
 
     page.get_by_label("Why Karl Madeup did not attend").select_option(label="In court")
     page.get_by_role("button", name="Did not attend Karl Madeup").tap()
-    expect(page.get_by_role("status")).to_contain_text("Karl Madeup: did not attend.")
+    expect(page.get_by_role("status")).to_contain_text("Marked as did not attend.")
     expect(page.get_by_text("Did not attend: in court")).to_be_visible()
     expect(page.get_by_test_id("attendance-counts")).to_have_text(
         "2 men: 1 attended, 1 did not attend, 0 not marked yet.")
@@ -75,7 +75,7 @@ def test_a_volunteer_takes_attendance_on_a_tablet(served, tablet):
     page.get_by_label("Last name").fill("Newman")
     page.get_by_label("Prison number").fill("D4567EF")
     page.get_by_role("button", name="Add and mark attended").tap()
-    expect(page.get_by_role("status")).to_contain_text("Mo Newman added as a walk-in")
+    expect(page.get_by_role("status")).to_contain_text("Walk-in added to the cohort")
     expect(page.get_by_test_id("attendance-counts")).to_have_text(
         "3 men: 2 attended, 1 did not attend, 0 not marked yet.")
     assert "D4567EF" not in page.url and "Newman" not in page.url

@@ -55,7 +55,7 @@ def _tap(visit_id: int, public_id: str, action, done: str, *args):
             abort(STATUS_OF_ERROR[error.code])
         flash(error.message, "error")
     else:
-        flash(done.format(name=f"{member.person.first_name} {member.person.last_name}"))
+        flash(done)  # no name: flashes live in the (signed, not encrypted) session cookie
     return _back(visit.id, member.session_id, public_id)
 
 
@@ -87,7 +87,7 @@ def session(visit_id: int, session_id: int):
 @allow(*MARKERS)
 def attended(visit_id: int, public_id: str):
     """Mark a man as attended, now."""
-    return _tap(visit_id, public_id, services.mark_attended, "{name}: attended.")
+    return _tap(visit_id, public_id, services.mark_attended, "Marked attended.")
 
 
 @bp.route("/members/<public_id>/absent", methods=["POST"])
@@ -96,14 +96,14 @@ def absent(visit_id: int, public_id: str):
     """Mark a man as not attended, with the reason chosen."""
     form = AbsentForm()
     reason = form.reason.data if form.validate_on_submit() else None
-    return _tap(visit_id, public_id, services.mark_absent, "{name}: did not attend.", reason)
+    return _tap(visit_id, public_id, services.mark_absent, "Marked as did not attend.", reason)
 
 
 @bp.route("/members/<public_id>/clear", methods=["POST"])
 @allow(*MARKERS)
 def clear(visit_id: int, public_id: str):
     """Undo a mistaken tap: the man is not marked again."""
-    return _tap(visit_id, public_id, services.clear, "{name}: attendance cleared.")
+    return _tap(visit_id, public_id, services.clear, "Attendance cleared.")
 
 
 @bp.route("/sessions/<int:session_id>/walk-in", methods=["GET", "POST"])
@@ -124,7 +124,6 @@ def walk_in(visit_id: int, session_id: int):
                 abort(STATUS_OF_ERROR[error.code])
             show_domain_error(form, error)
         else:
-            flash(f"{member.person.first_name} {member.person.last_name} added as a walk-in "
-                  f"and marked attended.")
+            flash("Walk-in added to the cohort and marked attended.")
             return _back(visit.id, chosen.id, member.public_id)
     return render_template("attendance/walk_in.html", visit=visit, session=chosen, form=form)
