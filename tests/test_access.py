@@ -74,6 +74,7 @@ EXPECTED = {
     "cohorts.register_csv": (None, PLANNERS),
     # Importing the prison's list (each role on a real visit: tests/test_cohort_import.py).
     "cohort_import.template": (None, PLANNERS),
+    "cohort_import.demo_list": (None, PLANNERS),
     "cohort_import.upload": (None, PLANNERS),
     "cohort_import.confirm": (None, PLANNERS),
     # Attendance on the day and a man's page (each role on real objects: tests/test_attendance.py

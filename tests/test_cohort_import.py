@@ -440,3 +440,22 @@ def test_who_may_import(app, client, make_user, visit_id, role):
         expected = [200, 200, 200, 302] if planner else [403] * 4
         assert [a.status_code for a in answers] == expected
     assert table_count(app, CohortMember) == (1 if planner else 0)
+
+
+def test_the_fictional_demo_list_is_offered_on_a_demo_database_only(app, client, login_as):
+    from inreach.site.models import DEMO, SiteSetting
+
+    login_as("organiser")
+    with app.app_context():
+        visit_id = planning.visit(planning.prison().id).id
+    path = f"/visits/{visit_id}/cohort/import/demo-list.csv"
+    page = f"/visits/{visit_id}/cohort/import/"
+    assert client.get(path).status_code == 404
+    assert "fictional demo list" not in client.get(page).get_data(as_text=True)
+    with app.app_context():
+        db.session.add(SiteSetting(key=DEMO, value="yes"))
+        db.session.commit()
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).startswith("prison_number,first_name")
+    assert "Download the fictional demo list" in client.get(page).get_data(as_text=True)

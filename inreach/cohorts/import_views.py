@@ -9,9 +9,11 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from ..accounts.access import allow
 from ..accounts.roles import PLANNERS
 from ..dates import today
+from ..demo.prison_list import prison_list_csv
 from ..errors import DomainError
 from ..fields import show_domain_error
 from ..printing.spreadsheet import csv_download, csv_text
+from ..site.models import is_demo
 from ..visits.services import get_visit
 from . import importing
 from .import_forms import ConfirmForm, UploadForm
@@ -44,6 +46,17 @@ def template(visit_id: int):
     content = csv_download(csv_text([list(importing.COLUMNS), *TEMPLATE_ROWS]))
     return Response(content, mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="prison-list-template.csv"'})
+
+
+@bp.route("/demo-list.csv")
+@allow(*PLANNERS)
+def demo_list(visit_id: int):
+    """On a demo database only: the fictional prison list for this visit, to try the preview."""
+    visit = _visit(visit_id)
+    if not is_demo():
+        abort(404)
+    return Response(prison_list_csv(visit.date), mimetype="text/csv", headers={
+        "Content-Disposition": 'attachment; filename="demo-prison-list.csv"'})
 
 
 @bp.route("/", methods=["GET", "POST"])
