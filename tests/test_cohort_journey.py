@@ -44,12 +44,14 @@ def text_of(pdf: bytes) -> str:
                     for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
-def import_the_list(page, visit_day) -> None:
-    """Download the template, upload the prison's list, check the preview, confirm."""
+def import_the_list(page, visit_day, axe) -> list[str]:
+    """Download the template, upload the prison's list, check the preview, confirm; returns the
+    accessibility problems found on the upload and preview pages."""
     page.get_by_role("link", name="Import the prison's list").tap()
     with page.expect_download() as template:
         page.get_by_role("link", name="Download a template CSV with every column").click()
     assert template.value.path().read_text(encoding="utf-8-sig").startswith("prison_number,")
+    problems = violations(page, axe) + small_targets(page)
     page.locator("input[type=file]").set_input_files(files=[{
         "name": "list.csv", "mimeType": "text/csv", "buffer": prison_list(visit_day)}])
     page.get_by_role("button", name="Check the list").tap()
@@ -59,8 +61,10 @@ def import_the_list(page, visit_day) -> None:
     expect(rows).to_contain_text("Also on line 4 of the file")
     expect(rows).to_contain_text('=HYPERLINK("http://example.org")')
     expect(page.get_by_text("Keep apart", exact=True)).to_be_visible()
+    problems += violations(page, axe) + small_targets(page)
     page.get_by_role("button", name="Confirm and add 4 men").tap()
     expect(page.get_by_role("status")).to_be_visible()
+    return problems
 
 
 def test_organiser_imports_allocates_and_prints_and_a_volunteer_takes_attendance(
@@ -81,8 +85,8 @@ def test_organiser_imports_allocates_and_prints_and_a_volunteer_takes_attendance
     add_session(page, "Cohort 2", "13:30", "16:00", "Education block")
     add_volunteer_confirmed(page)
 
-    import_the_list(page, visit_day)
-    problems = violations(page, axe) + small_targets(page)
+    problems = import_the_list(page, visit_day, axe)
+    problems += violations(page, axe) + small_targets(page)
     page.goto(visit_url)
     page.get_by_role("link", name="See and change the cohort").tap()
     page.get_by_role("button", name="Allocate automatically").tap()
@@ -113,7 +117,7 @@ def test_organiser_imports_allocates_and_prints_and_a_volunteer_takes_attendance
     problems += violations(volunteer, axe) + small_targets(volunteer)
     for url in (page.url, volunteer.url):
         assert "Hughes" not in url and "A3333CC" not in url and "D4567EF" not in url
-    assert problems == []
+    assert problems == [], "\n".join(problems)
 
 
 def add_volunteer_confirmed(page) -> None:
