@@ -130,19 +130,32 @@ def login_as(client, make_user):
 
 
 @pytest.fixture
-def live_server(make_app):
-    """The app served over HTTP on loopback in a thread, with the demo data, for the browser."""
+def serve():
+    """Serve apps over HTTP on loopback, each in a thread; returns a function giving the URL."""
+    servers = []
+
+    def start(app) -> str:
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        thread.join()
+
+
+@pytest.fixture
+def live_server(make_app, serve):
+    """The app served over HTTP on loopback with the demo data, for the browser."""
     from inreach.demo.seed import DEFAULT_PASSWORD, seed
 
     app = make_app()
     with app.app_context():
         seed(DEFAULT_PASSWORD)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    return serve(app)
 
 
 @pytest.fixture(scope="session")

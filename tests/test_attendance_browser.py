@@ -2,12 +2,10 @@
 attended and one absent with a reason, and adds a walk-in; targets are big enough and axe finds
 nothing serious."""
 
-import threading
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from .conftest import PASSWORD, TABLET
 from .test_attendance import day  # noqa: F401  (the fixture: a visit today with its cohort)
@@ -17,14 +15,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def served(app, day):  # noqa: F811
+def served(app, serve, day):  # noqa: F811
     """The app with today's visit served over HTTP on loopback."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", day
-    server.shutdown()
-    thread.join()
+    return serve(app), day
 
 
 def log_in(page, base: str, email: str = "volunteer@test.example") -> None:

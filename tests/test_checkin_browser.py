@@ -1,12 +1,10 @@
 """Check-in on a tablet in a real browser: a volunteer taps themselves in and out with big
 enough targets, and axe finds nothing serious on the page."""
 
-import threading
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from .conftest import PASSWORD
 from .test_browser import small_targets, violations
@@ -16,14 +14,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def served(app, day):  # noqa: F811
+def served(app, serve, day):  # noqa: F811
     """The app with today's visit served over HTTP on loopback."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", day
-    server.shutdown()
-    thread.join()
+    return serve(app), day
 
 
 def test_a_volunteer_taps_in_and_out_on_a_tablet(served, tablet):

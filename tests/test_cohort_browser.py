@@ -1,12 +1,10 @@
 """The cohort page on a tablet in a real browser: an organiser allocates the waiting man, moves
 one by hand and sees the clash; targets are big enough and axe finds nothing serious."""
 
-import threading
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
 from .conftest import PASSWORD
 from .test_browser import small_targets, violations
@@ -16,15 +14,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def served(app, make_user, plan):  # noqa: F811
+def served(app, serve, make_user, plan):  # noqa: F811
     """The app with the planned visit served over HTTP on loopback, and an organiser."""
     make_user("organiser")
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", plan
-    server.shutdown()
-    thread.join()
+    return serve(app), plan
 
 
 def test_an_organiser_allocates_and_moves_men_on_a_tablet(served, tablet):
