@@ -198,3 +198,14 @@ def new_page(browser):
 def tablet(new_page):
     """A fresh page the size of a 768x1024 touch tablet."""
     return new_page(TABLET)
+
+
+def tap_log_in(page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Log in from the login page by tapping, as on a tablet, and land on the home page."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{base}/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").tap()
+    expect(page).to_have_url(f"{base}/")

@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD, TABLET
+from .conftest import TABLET, tap_log_in
 from .test_attendance import day  # noqa: F401  (the fixture: a visit today with its cohort)
 from .test_browser import small_targets, violations
 
@@ -22,11 +22,7 @@ def served(app, serve, day):  # noqa: F811
 
 def log_in(page, base: str, email: str = "volunteer@test.example") -> None:
     """Log in (as the rostered volunteer unless told otherwise)."""
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
-    expect(page).to_have_url(f"{base}/")
+    tap_log_in(page, base, email)
 
 
 def test_a_volunteer_takes_attendance_on_a_tablet(served, tablet):

@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD
+from .conftest import tap_log_in
 from .test_browser import small_targets, violations
 from .test_checkin import day  # noqa: F401  (the fixture: a visit today with its roster)
 
@@ -22,11 +22,7 @@ def served(app, serve, day):  # noqa: F811
 def test_a_volunteer_taps_in_and_out_on_a_tablet(served, tablet):
     base, ids = served
     page = tablet
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill("volunteer@test.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
-    expect(page).to_have_url(f"{base}/")
+    tap_log_in(page, base, "volunteer@test.example")
     page.goto(f"{base}/visits/{ids['visit']}/check-in")
     expect(page.get_by_role("heading", level=2)).to_have_text(["Ada Fictional"])
     axe = Axe()
@@ -45,11 +41,7 @@ def test_a_volunteer_taps_in_and_out_on_a_tablet(served, tablet):
 def test_the_organiser_page_is_accessible_and_tappable_on_a_tablet(served, tablet):
     base, ids = served
     page = tablet
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill("organiser@test.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
-    expect(page).to_have_url(f"{base}/")
+    tap_log_in(page, base, "organiser@test.example")
     page.goto(f"{base}/visits/{ids['visit']}/check-in")
     page.get_by_role("button", name="Sign in Ben Fictional").tap()
     expect(page.get_by_role("button", name="Undo sign in for Ben Fictional")).to_be_visible()

@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import PASSWORD
+from .conftest import tap_log_in
 from .test_browser import small_targets, violations
 from .test_cohort_pages import plan  # noqa: F401  (the fixture: a visit with its cohort)
 
@@ -23,11 +23,7 @@ def served(app, serve, make_user, plan):  # noqa: F811
 def test_an_organiser_allocates_and_moves_men_on_a_tablet(served, tablet):
     base, ids = served
     page = tablet
-    page.goto(f"{base}/login")
-    page.get_by_label("Email address").fill("organiser@test.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").tap()
-    expect(page).to_have_url(f"{base}/")
+    tap_log_in(page, base, "organiser@test.example")
     page.goto(f"{base}/visits/{ids['visit']}/cohort/")
     axe = Axe()
     problems = violations(page, axe) + small_targets(page)
