@@ -74,6 +74,8 @@ def _blueprints(app: Flask) -> None:
     from .checkin.views import bp as checkin
     from .cohorts.import_views import bp as cohort_import
     from .cohorts.views import bp as cohorts
+    from .directory.exchange_views import bp as directory_exchange
+    from .directory.views import bp as directory
     from .gate_list.views import bp as gate_list
     from .people.views import bp as people
     from .prisons.views import bp as prisons
@@ -84,6 +86,7 @@ def _blueprints(app: Flask) -> None:
     from .volunteers.views import bp as volunteers
 
     for blueprint in (site, accounts, audit, visits, roster, gate_list, checkin, cohorts,
-                      cohort_import, attendance, people, volunteers, prisons):
+                      cohort_import, attendance, people, volunteers, prisons, directory,
+                      directory_exchange):
         app.register_blueprint(blueprint)
     errors.register(app)

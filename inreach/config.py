@@ -18,6 +18,8 @@ DEFAULTS = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # A directory entry not checked for this many days is marked "needs checking".
+    "DIRECTORY_CHECK_DAYS": 180,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
     # Flask-WTF's HTTPS referrer check needs a Referer header, which Referrer-Policy: no-referrer
     # stops browsers sending; the token and SameSite cookies already stop cross-site posts.
@@ -32,6 +34,7 @@ ENVIRONMENT = {
     "SESSION_ABSOLUTE_HOURS": int,
     "DEMO_PASSWORD": str,
     "TRUSTED_PROXIES": int,
+    "DIRECTORY_CHECK_DAYS": int,
 }
 
 

@@ -3,12 +3,21 @@
 from .accounts.models import LoginFailure, LoginSession, User
 from .audit.models import AuditEvent
 from .cohorts.models import CohortMember, KeepApart, Person
+from .directory.models import (
+    Contact,
+    DirectoryOrganisation,
+    Phone,
+    Service,
+    ServiceArea,
+    ServicePathway,
+)
 from .prisons.models import Prison
 from .roster.models import RosterEntry, RosterSession
 from .site.models import SiteSetting
 from .visits.models import Visit, VisitSession
 from .volunteers.models import Clearance, Organisation, Volunteer
 
-__all__ = ["AuditEvent", "Clearance", "CohortMember", "KeepApart", "LoginFailure",
-           "LoginSession", "Organisation", "Person", "Prison", "RosterEntry", "RosterSession",
+__all__ = ["AuditEvent", "Clearance", "CohortMember", "Contact", "DirectoryOrganisation",
+           "KeepApart", "LoginFailure", "LoginSession", "Organisation", "Person", "Phone",
+           "Prison", "RosterEntry", "RosterSession", "Service", "ServiceArea", "ServicePathway",
            "SiteSetting", "User", "Visit", "VisitSession", "Volunteer"]
