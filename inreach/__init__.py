@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _templates(app: Flask) -> None:
     """Our templates first, then the NHS.UK frontend macros; shared values for every page."""
+    from .fields import error_list
     from .site.models import is_demo
     from .site.navigation import navigation
 
@@ -54,6 +55,7 @@ def _templates(app: Flask) -> None:
                                 PackageLoader("nhsuk_frontend_jinja")]),
         "autoescape": True,
     }
+    app.add_template_global(error_list)
 
     @app.context_processor
     def page_context():

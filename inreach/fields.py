@@ -5,7 +5,7 @@ from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
 REAL_DATE = "Enter a real date, for example 2027-03-14"
 REAL_TIME = "Enter a real time, for example 09:30"
-TEXT_TYPES = {"StringField", "TextAreaField", "EmailField"}
+TEXT_TYPES = {"StringField", "TextAreaField", "EmailField", "URLField", "TelField", "SearchField"}
 
 
 class RealDateField(DateField):
@@ -67,11 +67,37 @@ def options(pairs, blank: str | None = None) -> list[SelectChoice]:
 
 
 def show_domain_error(form, error) -> None:
-    """Show a service's refusal next to the field it names, or at the top of the form."""
-    if error.field and error.field in form:
-        form[error.field].errors.append(error.message)
+    """Show a service's refusal next to the field it names (a top-level name, or the id of a
+    field inside a list such as ``phones-0-number``), or at the top of the form."""
+    field = _field_by_id(form, error.field) if error.field else None
+    if field is not None:
+        field.errors.append(error.message)
     else:
         form.form_errors.append(error.message)
+
+
+def error_list(form) -> list[dict]:
+    """Every error on the form for the error summary, each linking to its field (fields inside
+    lists such as phone rows included), form-wide errors first."""
+    items = [{"text": message} for message in getattr(form, "form_errors", [])]
+    for field in form:
+        if field.type in ("FieldList", "FormField"):
+            items += [item for item in error_list(field) if "href" in item]
+        elif field.errors and field.type != "CSRFTokenField":
+            items.append({"text": field.errors[0], "href": "#" + field.id})
+    return items
+
+
+def _field_by_id(form, field_id: str):
+    """The form's field with this id, looking inside lists of sub-forms too."""
+    for field in form:
+        if field.type in ("FieldList", "FormField"):
+            found = _field_by_id(field, field_id)
+            if found is not None:
+                return found
+        elif field.id == field_id:
+            return field
+    return None
 
 
 def form_values(form, names) -> dict:

@@ -126,9 +126,9 @@ def check_service(values: dict) -> None:
     check_email(values["email"], "Email address", "email")
     check_pathways(values["pathways"])
     check_areas(values["areas"])
-    for number, description in values["phones"]:
-        check_phone(number)
-        check_plain_text(description, "Phone description", "phones", 200)
+    for index, (number, description) in enumerate(values["phones"]):
+        check_phone(number, f"phones-{index}-number")
+        check_plain_text(description, "What the number is", f"phones-{index}-description", 200)
     check_referral(values)
 
 

@@ -286,3 +286,12 @@ def all_organisations() -> list[DirectoryOrganisation]:
     """Every organisation, by name."""
     query = select(DirectoryOrganisation).order_by(DirectoryOrganisation.name)
     return list(db.session.scalars(query.options(selectinload(DirectoryOrganisation.services))))
+
+
+def organisation_by_oruk_id(oruk_id: str) -> DirectoryOrganisation:
+    """The organisation with this Open Referral UK id, or a not_found error."""
+    organisation = db.session.scalar(
+        select(DirectoryOrganisation).where(DirectoryOrganisation.oruk_id == oruk_id))
+    if organisation is None:
+        raise DomainError("not_found", "That organisation is not in the directory")
+    return organisation

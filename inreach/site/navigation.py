@@ -8,6 +8,7 @@ from ..accounts.roles import ADMIN, AUDITOR, ORGANISER, PLAN_READERS, VOLUNTEER
 ITEMS = [
     ("Home", "site.home", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
     ("Visits", "visits.index", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
+    ("Directory", "directory.index", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
     ("Volunteers", "volunteers.index", set(PLAN_READERS)),
     ("Prisons", "prisons.index", set(PLAN_READERS)),
     ("Users", "accounts.users", {ADMIN}),

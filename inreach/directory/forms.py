@@ -1,0 +1,90 @@
+"""Forms for the directory: a service, an organisation, and the filters for browsing."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    FieldList,
+    Form,
+    FormField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from ..errors import TEXT_MAX
+from ..fields import ChoiceField, options, text_field
+from .vocabulary import PATHWAYS, REFERRAL_DETAILS, STATUSES
+
+PHONE_ROWS = 3  # phone rows shown at least, so a new entry can take a few numbers at once
+
+
+def _long_text(label: str) -> TextAreaField:
+    """An optional text area of up to TEXT_MAX characters."""
+    message = f"{label} must be {TEXT_MAX} characters or fewer"
+    return TextAreaField(label, validators=[Optional(), Length(max=TEXT_MAX, message=message)])
+
+
+def _email(label: str) -> EmailField:
+    """An optional email address."""
+    return EmailField(label, validators=[
+        Optional(), Length(max=254, message=f"{label} must be 254 characters or fewer"),
+        Email("Enter an email address like name@example.org", check_deliverability=False)])
+
+
+class PhoneForm(Form):
+    """One phone number and what it is."""
+
+    number = text_field("Number", 30)
+    description = text_field("What it is, for example: Freephone, 24 hours", 200)
+
+
+class ServiceForm(FlaskForm):
+    """Everything about a service: who runs it, where, how to reach it and referrals."""
+
+    name = text_field("Service name", 200, "Enter the service's name")
+    organisation_id = ChoiceField("Organisation that runs it",
+                                  "Choose the organisation that runs the service")
+    status = ChoiceField("Status", choices=options(STATUSES.items()))
+    pathways = SelectMultipleField(
+        "Pathways", choices=options(PATHWAYS.items()),
+        validators=[InputRequired("Choose at least one pathway")])
+    national = BooleanField("Available anywhere in the country (national)")
+    areas = _long_text("Local authorities it covers")
+    description = _long_text("Description")
+    eligibility = _long_text("Who it is for")
+    application_process = _long_text("How to access it")
+    fees = _long_text("What it costs")
+    opening_hours = _long_text("Opening hours")
+    address = _long_text("Address")
+    languages = text_field("Languages", 200)
+    url = URLField("Website", validators=[Optional()])
+    email = _email("Email address")
+    phones = FieldList(FormField(PhoneForm), min_entries=PHONE_ROWS)
+    referable = BooleanField("Takes self-referrals made at a visit")
+    next_steps = _long_text("What happens next")
+    referral_contact = _long_text("Receiving team's contact for referrals")
+    referral_details = SelectMultipleField("Details a referral must carry",
+                                           choices=options(REFERRAL_DETAILS.items()))
+
+
+class OrganisationForm(FlaskForm):
+    """An organisation that runs services."""
+
+    name = text_field("Organisation name", 200, "Enter the organisation's name")
+    description = _long_text("Description")
+    website = URLField("Website", validators=[Optional()])
+    email = _email("Email address")
+
+
+class FilterForm(Form):
+    """Browse filters, read from the page address (no personal data goes in them)."""
+
+    pathway = ChoiceField("Pathway", "Choose a pathway from the list", required=False)
+    area = ChoiceField("Area", "Choose an area from the list", required=False)
+    words = StringField("Words in the name or description",
+                        validators=[Optional(), Length(max=100, message="Use 100 characters or "
+                                                                        "fewer")])
+    everything = BooleanField("Include inactive and closed services")
