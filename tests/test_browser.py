@@ -15,10 +15,10 @@ pytestmark = pytest.mark.browser
 
 MIN_TARGET = 44  # CSS px, for thumbs on a tablet
 NAV = {  # what each role sees in the navigation, in order
-    "admin": ["Home", "Visits", "Volunteers", "Prisons", "Users", "Audit trail"],
-    "organiser": ["Home", "Visits", "Volunteers", "Prisons"],
-    "volunteer": ["Home", "Visits"],
-    "auditor": ["Home", "Visits", "Volunteers", "Prisons", "Audit trail"],
+    "admin": ["Home", "Visits", "Directory", "Volunteers", "Prisons", "Users", "Audit trail"],
+    "organiser": ["Home", "Visits", "Directory", "Volunteers", "Prisons"],
+    "volunteer": ["Home", "Visits", "Directory"],
+    "auditor": ["Home", "Visits", "Directory", "Volunteers", "Prisons", "Audit trail"],
 }
 # Links and buttons a person can use in the header (with its navigation) and the main content.
 TARGETS = "header a, header button, main a, main button, main input[type=submit]"

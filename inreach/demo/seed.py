@@ -31,6 +31,7 @@ from ..volunteers.services import (
     create_volunteer,
     record_clearance,
 )
+from .directory import seed_directory
 from .prison_list import prison_list_csv
 
 DEFAULT_PASSWORD = "change-me-demo-only"  # noqa: S105  (published demo password, demo data only)
@@ -62,6 +63,7 @@ def seed(password: str) -> list[str]:
     seed_clearances(prisons["WSI"], volunteers, today())
     visit = seed_visit(prisons["WSI"], volunteers, today())
     seed_cohort(visit, today())
+    seed_directory()
     return created
 
 
