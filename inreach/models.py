@@ -12,12 +12,14 @@ from .directory.models import (
     ServicePathway,
 )
 from .prisons.models import Prison
+from .referrals.models import ConsentWording, Referral, ReferralSet, SetChange, Submission
 from .roster.models import RosterEntry, RosterSession
 from .site.models import SiteSetting
 from .visits.models import Visit, VisitSession
 from .volunteers.models import Clearance, Organisation, Volunteer
 
-__all__ = ["AuditEvent", "Clearance", "CohortMember", "Contact", "DirectoryOrganisation",
-           "KeepApart", "LoginFailure", "LoginSession", "Organisation", "Person", "Phone",
-           "Prison", "RosterEntry", "RosterSession", "Service", "ServiceArea", "ServicePathway",
-           "SiteSetting", "User", "Visit", "VisitSession", "Volunteer"]
+__all__ = ["AuditEvent", "Clearance", "CohortMember", "ConsentWording", "Contact",
+           "DirectoryOrganisation", "KeepApart", "LoginFailure", "LoginSession", "Organisation",
+           "Person", "Phone", "Prison", "Referral", "ReferralSet", "RosterEntry", "RosterSession",
+           "Service", "ServiceArea", "ServicePathway", "SetChange", "SiteSetting", "Submission",
+           "User", "Visit", "VisitSession", "Volunteer"]

@@ -49,6 +49,15 @@ def new_public_id() -> str:
     return secrets.token_hex(8)
 
 
+# Letters and digits nobody confuses when copying from paper (no 0/O, 1/I/L).
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_form_reference() -> str:
+    """The short reference printed on his pre-filled paper form, typed in after the day."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+
+
 class Person(db.Model):
     """A man in prison. One row per prison number, so his history links up across visits."""
 
@@ -97,6 +106,8 @@ class CohortMember(db.Model):
                                            index=True)
     session_id: Mapped[int | None] = mapped_column(
         ForeignKey("visit_sessions.id", ondelete="SET NULL"), index=True)
+    form_reference: Mapped[str] = mapped_column(String(8), unique=True,
+                                                default=new_form_reference)
     walk_in: Mapped[bool] = mapped_column(default=False)
     attendance: Mapped[str | None] = mapped_column(String(12))
     dna_reason: Mapped[str | None] = mapped_column(String(20))

@@ -1,0 +1,51 @@
+"""The consent wording read to men, kept in versions: a referral set stores the version he
+heard, so what he agreed to can always be shown exactly."""
+
+from sqlalchemy import func, select
+
+from ..audit.services import record
+from ..database import db
+from ..errors import DomainError
+from .models import ConsentWording
+
+FIRST_WORDING = (
+    "We would like to send your name and the details you give us today to the services you "
+    "choose, so they can contact you after you are released. We will only send them to the "
+    "services you say yes to. You can say no to any of them and still get your pack with their "
+    "phone numbers. You can change your mind at any time by telling your probation officer or "
+    "the service. We keep these details safely and delete them after your release."
+)
+
+
+def current_wording() -> ConsentWording:
+    """The newest wording; the first one is stored the first time anyone asks."""
+    wording = db.session.scalar(select(ConsentWording).order_by(ConsentWording.version.desc())
+                                .limit(1))
+    if wording is None:
+        wording = ConsentWording(version=1, text=FIRST_WORDING)
+        db.session.add(wording)
+        db.session.commit()
+    return wording
+
+
+def wording_version(version: int | None) -> ConsentWording:
+    """The wording with this version number, or an error on the consent field."""
+    wording = db.session.scalar(select(ConsentWording).where(ConsentWording.version == version))
+    if wording is None:
+        raise DomainError("bad_consent_version", "The consent wording on this form is not one "
+                          "we know. Reload the page and read him the wording shown.", "consent")
+    return wording
+
+
+def publish_wording(text: str, actor_id: int) -> ConsentWording:
+    """Store a new version of the wording; forms use it from now on."""
+    text = text.strip()
+    if len(text) < 40:
+        raise DomainError("wording_short", "Write the full wording read to men", "text")
+    latest = db.session.scalar(select(func.max(ConsentWording.version))) or 0
+    wording = ConsentWording(version=latest + 1, text=text)
+    db.session.add(wording)
+    db.session.flush()
+    record("consent_wording.published", actor_id, "consent_wording", wording.id)
+    db.session.commit()
+    return wording
