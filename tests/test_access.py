@@ -47,6 +47,16 @@ EXPECTED = {
     "prisons.edit": (None, PLANNERS),
     "prisons.archive": (None, PLANNERS),
     "prisons.delete": (None, PLANNERS),
+    # Directory import and export (tests/test_directory_exchange.py).
+    "directory_exchange.export_json": ("/directory/export.json", PLAN_READERS),
+    "directory_exchange.export_csv": ("/directory/export.csv", PLAN_READERS),
+    "directory_exchange.upload": ("/directory/import", PLANNERS),
+    # Self-referrals on the day (object-level checks: tests/test_referrals_pages.py).
+    "referrals.session": (None, PLANNERS | {"volunteer"}),
+    "referrals.form": (None, PLANNERS | {"volunteer"}),
+    "referrals.paper": (None, PLANNERS | {"volunteer"}),
+    "outbox.service_worker": ("/sw.js", {"anonymous"}),
+    "outbox.token": ("/outbox/token", ALL),
     # The service directory: everyone reads, planners change (tests/test_directory.py).
     "directory.index": ("/directory/", ALL),
     "directory.show": (None, ALL),

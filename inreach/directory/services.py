@@ -152,8 +152,14 @@ def set_phones(service: Service, phones: list[tuple[str, str]]) -> None:
 
 
 def delete_service(service_id: int, actor_id: int) -> str:
-    """Remove a service from the directory; returns its name."""
+    """Remove a service nobody was referred to; returns its name. One with referrals stays,
+    so their history holds: mark it inactive or closed instead."""
+    from ..referrals.models import Referral  # referrals build on the directory, not the reverse
+
     service = get_service(service_id)
+    if db.session.scalar(select(Referral.id).where(Referral.service_id == service.id).limit(1)):
+        raise DomainError("service_in_use", f"{service.name} has referrals, so it stays in the "
+                          "directory. Change its status to inactive or closed instead.")
     name = service.name
     record("directory.service.deleted", actor_id, "service", service.id)
     db.session.delete(service)

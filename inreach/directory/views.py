@@ -149,7 +149,11 @@ def mark_checked(oruk_id: str):
 def delete(oruk_id: str):
     """Remove a service from the directory."""
     service = _service_or_404(oruk_id)
-    name = services.delete_service(service.id, g.user.id)
+    try:
+        name = services.delete_service(service.id, g.user.id)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for("directory.show", oruk_id=service.oruk_id))
     flash(f"{name} removed from the directory.")
     return redirect(url_for("directory.index"))
 
