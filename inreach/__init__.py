@@ -81,6 +81,7 @@ def _blueprints(app: Flask) -> None:
     from .gate_list.views import bp as gate_list
     from .people.views import bp as people
     from .prisons.views import bp as prisons
+    from .referrals.consent_views import bp as consent
     from .referrals.outbox_views import bp as outbox
     from .referrals.views import bp as referrals
     from .roster.views import bp as roster
@@ -91,6 +92,6 @@ def _blueprints(app: Flask) -> None:
 
     for blueprint in (site, accounts, audit, visits, roster, gate_list, checkin, cohorts,
                       cohort_import, attendance, people, volunteers, prisons, directory,
-                      directory_exchange, referrals, outbox):
+                      directory_exchange, referrals, outbox, consent):
         app.register_blueprint(blueprint)
     errors.register(app)

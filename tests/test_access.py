@@ -57,6 +57,8 @@ EXPECTED = {
     "referrals.paper": (None, PLANNERS | {"volunteer"}),
     "outbox.service_worker": ("/sw.js", {"anonymous"}),
     "outbox.token": ("/outbox/token", ALL),
+    "consent.index": ("/consent/", ALL),
+    "consent.publish": (None, PLANNERS),
     # The service directory: everyone reads, planners change (tests/test_directory.py).
     "directory.index": ("/directory/", ALL),
     "directory.show": (None, ALL),

@@ -200,3 +200,30 @@ def test_declining_everything_is_a_recorded_outcome(app, client, place):
     data = answers(client, place["john_url"], chosen=[], client_id=str(uuid.uuid4()))
     assert client.post(place["john_url"], data=data).status_code == 302
     assert "Declined everything" in client.get(place["base"] + "/").get_data(as_text=True)
+
+
+def test_a_new_consent_wording_is_used_from_then_on_and_records_keep_theirs(app, client, place):
+    as_user(client, "organiser@test.example")
+    client.post(place["john_url"], data=answers(client, place["john_url"]))
+    token = csrf_token(client, "/consent/")
+    short = client.post("/consent/new", data={"csrf_token": token, "text": "Too short"})
+    assert "Write the full wording read to men" in short.get_data(as_text=True)
+    wording = "We will send your details only to the services you say yes to. " * 2
+    assert client.post("/consent/new", data={"csrf_token": token, "text": wording}
+                       ).status_code == 302
+    karl = f"{place['base']}/{place['karl']}"
+    page = client.get(karl).get_data(as_text=True)
+    assert 'name="consent_version" value="2"' in page and "version 2" in page
+    assert client.post(karl, data=answers(client, karl, consent_version="2")).status_code == 302
+    with app.app_context():
+        versions = {row.member.public_id: row.consent_wording.version
+                    for row in db.session.scalars(select(ReferralSet))}
+    assert versions == {place["john"]: 1, place["karl"]: 2}
+
+
+def test_volunteers_read_the_wording_but_cannot_publish(client, place):
+    as_user(client, "volunteer@test.example")
+    assert "Version 1 (in use)" in client.get("/consent/").get_data(as_text=True)
+    token = csrf_token(client, "/")
+    assert client.post("/consent/new", data={"csrf_token": token, "text": "x" * 80}
+                       ).status_code == 403

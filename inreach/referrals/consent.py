@@ -18,23 +18,29 @@ FIRST_WORDING = (
 
 
 def current_wording() -> ConsentWording:
-    """The newest wording; the first one is stored the first time anyone asks."""
-    wording = db.session.scalar(select(ConsentWording).order_by(ConsentWording.version.desc())
-                                .limit(1))
-    if wording is None:
-        wording = ConsentWording(version=1, text=FIRST_WORDING)
-        db.session.add(wording)
-        db.session.commit()
-    return wording
+    """The newest wording. Until a record is saved or a new version published, that is the
+    first wording, not yet stored (reading a page never writes)."""
+    latest = db.session.scalar(select(ConsentWording).order_by(ConsentWording.version.desc())
+                               .limit(1))
+    return latest or ConsentWording(version=1, text=FIRST_WORDING)
 
 
 def wording_version(version: int | None) -> ConsentWording:
-    """The wording with this version number, or an error on the consent field."""
+    """The wording with this version number (the first is stored when first used), or an
+    error on the consent field."""
     wording = db.session.scalar(select(ConsentWording).where(ConsentWording.version == version))
+    if wording is None and version == 1 and not _any_stored():
+        wording = ConsentWording(version=1, text=FIRST_WORDING)
+        db.session.add(wording)
     if wording is None:
         raise DomainError("bad_consent_version", "The consent wording on this form is not one "
                           "we know. Reload the page and read him the wording shown.", "consent")
     return wording
+
+
+def _any_stored() -> bool:
+    """Whether any wording is stored yet."""
+    return db.session.scalar(select(ConsentWording.id).limit(1)) is not None
 
 
 def publish_wording(text: str, actor_id: int) -> ConsentWording:
@@ -42,7 +48,10 @@ def publish_wording(text: str, actor_id: int) -> ConsentWording:
     text = text.strip()
     if len(text) < 40:
         raise DomainError("wording_short", "Write the full wording read to men", "text")
-    latest = db.session.scalar(select(func.max(ConsentWording.version))) or 0
+    if not _any_stored():  # forms already showed the first wording as version 1
+        db.session.add(ConsentWording(version=1, text=FIRST_WORDING))
+        db.session.flush()
+    latest = db.session.scalar(select(func.max(ConsentWording.version)))
     wording = ConsentWording(version=latest + 1, text=text)
     db.session.add(wording)
     db.session.flush()
