@@ -168,6 +168,8 @@ def test_changing_a_saved_record_keeps_history_and_audits_each_view(app, client,
         assert actions.count("referral_set.viewed") >= 2
         assert {"referral_set.changed", "referral.withdrawn"} <= set(actions)
     assert "Declined everything" in client.get(place["base"] + "/").get_data(as_text=True)
+    page = client.get(place["john_url"]).get_data(as_text=True)
+    assert re.search(r"Test organiser changed notes, services", page)
 
 
 def test_a_paper_form_is_typed_in_by_its_reference(app, client, place):

@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -91,6 +91,7 @@ def content_hash(capture: Capture) -> str:
 def save(visit_id: int, session_id: int, capture: Capture, actor: User) -> tuple[ReferralSet,
                                                                                  bool]:
     """Store a submission once; returns the set and whether this was a repeat."""
+    _check_allowed(actor, visit_id)  # before a repeat too: it hands back the stored set
     digest = content_hash(capture)
     repeat = _repeat(capture.client_id, digest)
     if repeat is not None:
@@ -99,12 +100,25 @@ def save(visit_id: int, session_id: int, capture: Capture, actor: User) -> tuple
         referral_set = _write(visit_id, session_id, capture, actor, digest)
     except IntegrityError:
         db.session.rollback()  # someone stored the same id, or this man, a moment ago
-        repeat = _repeat(capture.client_id, digest)
-        if repeat is None:
-            raise DomainError("already_recorded", "Someone has just recorded this man's "
-                              "referrals. Open his record again to change it.") from None
-        return repeat, True
+        return _stored_meanwhile(capture.client_id, digest, DomainError(
+            "already_recorded", "Someone has just recorded this man's referrals. Open his "
+            "record again to change it."))
+    except DomainError as refused:
+        if refused.code != "already_recorded":
+            raise
+        # His set may be this very submission, committed by a twin after we looked for it.
+        db.session.rollback()
+        return _stored_meanwhile(capture.client_id, digest, refused)
     return referral_set, False
+
+
+def _stored_meanwhile(client_id: str, digest: str, refused: DomainError) -> tuple[ReferralSet,
+                                                                                 bool]:
+    """The first answer if the same submission was stored meanwhile; otherwise the refusal."""
+    repeat = _repeat(client_id, digest)
+    if repeat is None:
+        raise refused
+    return repeat, True
 
 
 def _repeat(client_id: str, digest: str) -> ReferralSet | None:
@@ -124,7 +138,7 @@ def _repeat(client_id: str, digest: str) -> ReferralSet | None:
 def _write(visit_id: int, session_id: int, capture: Capture, actor: User,
            digest: str) -> ReferralSet:
     """Check everything, then write the set, its referrals, history and audit rows."""
-    member = _member(visit_id, session_id, capture.member, actor)
+    member = _member(visit_id, session_id, capture.member)
     services = _chosen_services(capture)
     wording = wording_version(capture.consent_version)
     values = _checked_values(capture, get_visit(visit_id).date)
@@ -152,11 +166,15 @@ def may_capture(user: User | None, visit_id: int) -> bool:
     return may_mark(user, visit_id)
 
 
-def _member(visit_id: int, session_id: int, public_id: str, actor: User) -> CohortMember:
-    """The man, who must be placed in this session of this visit, for an actor who may record."""
+def _check_allowed(actor: User, visit_id: int) -> None:
+    """Refuse an actor who may not record on this visit."""
     if not may_capture(actor, visit_id):
         raise DomainError("not_allowed", "You can only record referrals on visits you are "
                           "rostered on")
+
+
+def _member(visit_id: int, session_id: int, public_id: str) -> CohortMember:
+    """The man, who must be placed in this session of this visit."""
     session_of(visit_id, session_id)
     member = db.session.scalar(select(CohortMember).where(CohortMember.public_id == public_id))
     if member is None or member.visit_id != visit_id or member.session_id != session_id:
@@ -256,6 +274,9 @@ def _record_changes(referral_set: ReferralSet, values: dict, capture: Capture,
              for service_id in dict.fromkeys(capture.chosen)}
     if before != after:
         changes["services"] = [_choices(before), _choices(after)]
+    if referral_set.consent_wording.version != capture.consent_version:
+        changes["consent_version"] = [referral_set.consent_wording.version,
+                                      capture.consent_version]
     if changes:
         db.session.add(SetChange(set_id=referral_set.id, changed_by=actor_id,
                                  changes=json.dumps(changes, sort_keys=True)))
@@ -338,3 +359,21 @@ def record_view(referral_set: ReferralSet, actor_id: int) -> None:
     """Audit that someone opened a man's saved referrals."""
     record("referral_set.viewed", actor_id, "referral_set", referral_set.id)
     db.session.commit()
+
+
+@dataclass
+class ChangeRow:
+    """One entry in a set's history, as plain values."""
+
+    when: datetime
+    who: str
+    fields: list[str]
+
+
+def history(referral_set: ReferralSet) -> list[ChangeRow]:
+    """Who changed his record, when and which parts, newest first."""
+    query = (select(SetChange, User.display_name).join(User, User.id == SetChange.changed_by)
+             .where(SetChange.set_id == referral_set.id).order_by(SetChange.id.desc()))
+    return [ChangeRow(when=change.changed_at, who=name,
+                      fields=sorted(json.loads(change.changes)))
+            for change, name in db.session.execute(query)]

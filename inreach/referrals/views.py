@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 
 from ..accounts.access import allow
 from ..accounts.roles import PLANNERS, VOLUNTEER
+from ..dates import local
 from ..directory.services import known_areas, referable_services
 from ..directory.vocabulary import PATHWAYS
 from ..errors import DomainError
@@ -18,11 +19,14 @@ from ..visits.services import get_visit
 from . import services
 from .consent import current_wording
 from .forms import capture_form
-from .models import ReferralSet
+from .models import CHANNELS, ReferralSet
 
 bp = Blueprint("referrals", __name__,
                url_prefix="/visits/<int:visit_id>/sessions/<int:session_id>/referrals")
 RECORDERS = (*PLANNERS, VOLUNTEER)
+bp.add_app_template_filter(lambda moment: local(moment).strftime("%d %B %Y %H:%M"),
+                           "local_time")
+bp.add_app_template_global(CHANNELS, "channels")
 
 
 def _place(visit_id: int, session_id: int):
@@ -87,6 +91,7 @@ def form(visit_id: int, session_id: int, member: str):
     return render_template("referrals/form.html", visit=visit, session=visit_session,
                            man=man, form=page_form, services=_grouped(choices),
                            wording=current_wording(), existing=existing,
+                           history=services.history(existing) if existing else [],
                            paper=request.args.get("paper") == "1" or _is_paper(page_form))
 
 
