@@ -240,9 +240,15 @@ def find_services(pathway: str | None = None, area: str | None = None, words: st
 
 
 def referable_services(area: str | None = None) -> list[Service]:
-    """Active services that take self-referrals at a visit (for one area, if given)."""
-    return [service for service in find_services(area=area)
-            if service.referable and service.status == "active"]
+    """Active services that take self-referrals at a visit (for one area, if given), by name.
+    Loads only what the tablet's choices show, as it runs on every capture."""
+    query = (select(Service).where(Service.referable.is_(True), Service.status == "active")
+             .options(selectinload(Service.pathways)).order_by(Service.name, Service.id))
+    if area:
+        names = {area.lower(), NATIONAL.lower()}
+        query = query.where(exists().where(ServiceArea.service_id == Service.id,
+                                           func.lower(ServiceArea.name).in_(names)))
+    return list(db.session.scalars(query))
 
 
 def known_areas() -> list[str]:

@@ -176,8 +176,15 @@ def _check_allowed(actor: User, visit_id: int) -> None:
 def _member(visit_id: int, session_id: int, public_id: str) -> CohortMember:
     """The man, who must be placed in this session of this visit."""
     session_of(visit_id, session_id)
-    member = db.session.scalar(select(CohortMember).where(CohortMember.public_id == public_id))
-    if member is None or member.visit_id != visit_id or member.session_id != session_id:
+    return member_in_session(visit_id, session_id, public_id)
+
+
+def member_in_session(visit_id: int, session_id: int, public_id: str) -> CohortMember:
+    """The man with this public id, if he is placed in this session of this visit."""
+    member = db.session.scalar(select(CohortMember).where(
+        CohortMember.public_id == public_id, CohortMember.visit_id == visit_id,
+        CohortMember.session_id == session_id))
+    if member is None:
         raise DomainError("wrong_session", "That man is not in this session. Go back to the "
                           "session's list and choose him there.")
     return member
@@ -256,11 +263,12 @@ def _set_referrals(referral_set: ReferralSet, services: list[Service],
             referral.consent = not referral.consent
             referral.status = "made" if referral.consent else "not_shared"
             record("referral.changed", actor_id, "referral", referral.id)
-    for service_id, agreed in wanted.items():
-        referral = Referral(service_id=service_id, consent=agreed,
-                            status="made" if agreed else "not_shared")
-        referral_set.referrals.append(referral)
-        db.session.flush()
+    added = [Referral(service_id=service_id, consent=agreed,
+                      status="made" if agreed else "not_shared")
+             for service_id, agreed in wanted.items()]
+    referral_set.referrals.extend(added)
+    db.session.flush()  # once, for the new referrals' ids in the audit rows
+    for referral in added:
         record("referral.created", actor_id, "referral", referral.id)
 
 

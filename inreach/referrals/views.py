@@ -99,12 +99,12 @@ def _submit(form, visit_id: int, session_id: int, man, choices, outbox: bool):
     """Save a posted form; None means show the form again with its errors."""
     if form.validate():
         try:
-            saved, repeat = services.save(visit_id, session_id,
-                                          _capture(form, man, choices), g.user)
+            _, repeat = services.save(visit_id, session_id, _capture(form, man, choices),
+                                      g.user)
         except DomainError as error:
             show_domain_error(form, error)
         else:
-            return _saved(outbox, visit_id, session_id, saved, repeat)
+            return _saved(outbox, visit_id, session_id, repeat)
     if outbox:  # the outbox keeps the item and shows it as needing attention
         message = error_list(form)[0]["text"]
         return jsonify(ok=False, message=message), 422
@@ -113,10 +113,10 @@ def _submit(form, visit_id: int, session_id: int, man, choices, outbox: bool):
 
 def _member(visit_id: int, session_id: int, public_id: str):
     """The man, who must be in this session (else 404)."""
-    for member in services.session_members(visit_id, session_id):
-        if member.public_id == public_id:
-            return member
-    abort(404)
+    try:
+        return services.member_in_session(visit_id, session_id, public_id)
+    except DomainError:
+        abort(404)
 
 
 def _initial(man, existing: ReferralSet | None, choices) -> dict:
@@ -168,10 +168,11 @@ def _grouped(choices) -> list[tuple[str, list]]:
     return [(PATHWAYS[code], items) for code, items in groups.items() if items]
 
 
-def _saved(outbox: bool, visit_id: int, session_id: int, saved: ReferralSet, repeat: bool):
+def _saved(outbox: bool, visit_id: int, session_id: int, repeat: bool):
     """Confirm the id to the outbox, or go back to the list in one step."""
     if outbox:
-        return jsonify(ok=True, repeat=repeat, set=saved.public_id,
-                       client_id=request.form.get("client_id"))
+        # Only what the outbox needs: reading the saved row again would start a second
+        # transaction (on SQLite, a second wait for the write lock).
+        return jsonify(ok=True, repeat=repeat, client_id=request.form.get("client_id"))
     flash("Already saved: nothing was added twice." if repeat else "Saved.")
     return redirect(url_for("referrals.session", visit_id=visit_id, session_id=session_id))
