@@ -148,14 +148,21 @@ def serve():
 
 
 @pytest.fixture
-def live_server(make_app, serve):
-    """The app served over HTTP on loopback with the demo data, for the browser."""
+def live_app(make_app, serve):
+    """The app with the demo data and its URL on loopback, for browser tests that also look in
+    the database."""
     from inreach.demo.seed import DEFAULT_PASSWORD, seed
 
     app = make_app()
     with app.app_context():
         seed(DEFAULT_PASSWORD)
-    return serve(app)
+    return app, serve(app)
+
+
+@pytest.fixture
+def live_server(live_app):
+    """The app served over HTTP on loopback with the demo data, for the browser."""
+    return live_app[1]
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,8 @@ def logout():
     services.log_out(login_session.token(), g.user.id)
     session.clear()
     flash("You have logged out.")
-    return redirect(url_for("accounts.login"))
+    # the device keeps nothing after logout: cached capture pages, the outbox, the service worker
+    return redirect(url_for("accounts.login")), {"Clear-Site-Data": '"cache", "storage"'}
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
