@@ -8,12 +8,14 @@ after ``db.session.rollback()``; views never commit. On SQLite every transaction
 """
 
 import sqlite3
+import threading
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -79,8 +81,45 @@ def _configure_sqlite(dbapi_connection, connection_record):
     cursor.close()
 
 
+# Transactions in this process queue on a lock before asking SQLite for its write lock.
+# SQLite's busy handler polls with sleeps of up to 100 ms, so under load an unlucky request can
+# lose the race for seconds; a thread waiting here wakes as soon as the lock is free. (Other
+# processes still queue on SQLite's own lock.) After this long a transaction goes ahead anyway,
+# so a forgotten lock can only slow requests down, never stop them.
+_WRITER_LOCKS: dict[str, threading.Lock] = {}
+_WRITER_WAIT_SECONDS = 15
+
+
 @event.listens_for(Engine, "begin")
 def _begin_immediate(connection):
     """Take SQLite's write lock at the start of each transaction (see module docstring)."""
-    if connection.dialect.name == "sqlite":
+    if connection.dialect.name != "sqlite":
+        return
+    lock = _WRITER_LOCKS.setdefault(str(connection.engine.url), threading.Lock())
+    if lock.acquire(timeout=_WRITER_WAIT_SECONDS):
+        connection.info["writer_lock"] = lock
+    try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except Exception:
+        _release_writer_lock(connection.info)
+        raise
+
+
+@event.listens_for(Engine, "commit")
+@event.listens_for(Engine, "rollback")
+def _transaction_ended(connection):
+    """Let the next transaction in this process start."""
+    _release_writer_lock(connection.info)
+
+
+@event.listens_for(Pool, "checkin")
+def _connection_returned(dbapi_connection, connection_record):
+    """A connection back in the pool holds no transaction, so no lock either."""
+    _release_writer_lock(connection_record.info)
+
+
+def _release_writer_lock(info: dict) -> None:
+    """Release the writer lock this connection holds, if any."""
+    lock = info.pop("writer_lock", None)
+    if lock is not None:
+        lock.release()

@@ -1,6 +1,7 @@
 """The database layer: migrations match the models, SQLite settings, concurrent writers,
 timezone-aware times and the append-only audit trail."""
 
+import re
 import threading
 from datetime import UTC, datetime
 
@@ -15,6 +16,7 @@ from inreach.accounts.models import User
 from inreach.accounts.services import create_user
 from inreach.audit.models import AuditEvent
 from inreach.audit.services import record
+from inreach.cohorts.models import REFERENCE_ALPHABET
 from inreach.database import db
 from inreach.demo.seed import seed_accounts
 
@@ -67,6 +69,39 @@ def test_upgrading_a_database_with_visits_keeps_them_and_gives_the_default_windo
             "SELECT title, eligible_from_days, eligible_to_days FROM visits")).one()
         assert tuple(window) == ("Day", 0, 90)
 
+
+
+def test_upgrading_a_database_with_cohorts_gives_each_man_a_paper_form_reference(make_app):
+    app = make_app(create_tables=False)
+    with app.app_context():
+        upgrade(revision="0004_directory")
+        db.session.execute(text("INSERT INTO prisons (code, name, address, phone, email, "
+                                "visiting_notes, archived) VALUES ('WSI', 'HMP W', '', '', '', "
+                                "'', false)"))
+        db.session.execute(text(
+            "INSERT INTO visits (prison_id, date, title, purpose, contact_name, contact_role, "
+            "contact_phone, contact_email, gate_list_deadline, status, notes, created_at) "
+            "VALUES (1, '2027-03-31', 'Day', '', '', '', '', '', '2027-03-17', 'draft', '', "
+            "'2027-01-01 10:00:00+00:00')"))
+        for number, public_id in (("A1234BC", "a" * 16), ("B2345CD", "b" * 16)):
+            db.session.execute(text(
+                "INSERT INTO people (public_id, prison_number, first_name, last_name, "
+                "release_type, release_confirmed, location, release_area, interests, easy_read, "
+                "large_print, interpreter_language, notes, created_at) VALUES (:public_id, "
+                ":number, 'John', 'Fictional', 'CRD', false, '', '', '', false, false, '', '', "
+                "'2027-01-01 10:00:00+00:00')"), {"public_id": public_id, "number": number})
+            db.session.execute(text(
+                "INSERT INTO cohort_members (public_id, visit_id, person_id, walk_in, added_at) "
+                "SELECT :public_id, 1, id, false, '2027-01-02 10:00:00+00:00' FROM people "
+                "WHERE prison_number = :number"), {"public_id": public_id, "number": number})
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(text(
+            "SELECT public_id, form_reference FROM cohort_members ORDER BY public_id")).all()
+        assert [public_id for public_id, _ in rows] == ["a" * 16, "b" * 16]
+        references = [reference for _, reference in rows]
+        assert all(re.fullmatch(f"[{REFERENCE_ALPHABET}]{{6}}", ref) for ref in references)
+        assert len(set(references)) == 2
 
 def test_migrated_audit_trail_is_append_only(migrated_app):
     with migrated_app.app_context():

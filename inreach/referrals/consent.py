@@ -2,6 +2,7 @@
 heard, so what he agreed to can always be shown exactly."""
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..database import db
@@ -28,13 +29,31 @@ def current_wording() -> ConsentWording:
 def wording_version(version: int | None) -> ConsentWording:
     """The wording with this version number (the first is stored when first used), or an
     error on the consent field."""
-    wording = db.session.scalar(select(ConsentWording).where(ConsentWording.version == version))
-    if wording is None and version == 1 and not _any_stored():
-        wording = ConsentWording(version=1, text=FIRST_WORDING)
-        db.session.add(wording)
+    wording = _stored(version)
+    if wording is None and version == 1:
+        wording = _first_stored()
     if wording is None:
         raise DomainError("bad_consent_version", "The consent wording on this form is not one "
                           "we know. Reload the page and read him the wording shown.", "consent")
+    return wording
+
+
+def _stored(version: int | None) -> ConsentWording | None:
+    """The stored wording with this version number, if any."""
+    return db.session.scalar(select(ConsentWording).where(ConsentWording.version == version))
+
+
+def _first_stored() -> ConsentWording:
+    """The first wording, stored now unless it is already. Two tablets may store it at the same
+    moment: the database's unique version decides, and the loser reads the winner's row."""
+    if _any_stored():
+        return _stored(1)
+    try:
+        with db.session.begin_nested():
+            wording = ConsentWording(version=1, text=FIRST_WORDING)
+            db.session.add(wording)
+    except IntegrityError:
+        return _stored(1)
     return wording
 
 
