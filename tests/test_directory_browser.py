@@ -5,14 +5,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .test_browser import log_in, menu, small_targets, violations
+from .test_browser import log_in, menu
+from .test_volunteers_browser import checked
 
 pytestmark = pytest.mark.browser
-
-
-def checked(page, axe: Axe) -> list[str]:
-    """Axe's serious problems and the too-small targets on the page as it is now."""
-    return violations(page, axe) + small_targets(page)
 
 
 def test_organiser_filters_corrects_a_number_and_marks_the_entry_checked(live_server, tablet):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, db, utcnow
+from ..database import UTCDateTime, db, one_of, utcnow
 from ..visits.models import Visit, VisitSession
 
 PRISON_NUMBER = r"^[A-Z][0-9]{4}[A-Z]{2}$"
@@ -39,10 +39,6 @@ DNA_REASONS = {
 }
 
 
-def _in(column: str, values) -> str:
-    """A CHECK expression limiting a column to the given values."""
-    return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
-
 
 def new_public_id() -> str:
     """An opaque id for URLs, so no name or prison number ever appears in one."""
@@ -63,7 +59,7 @@ class Person(db.Model):
 
     __tablename__ = "people"
     __table_args__ = (
-        CheckConstraint(_in("release_type", RELEASE_TYPES), name="release_type"),
+        CheckConstraint(one_of("release_type", RELEASE_TYPES), name="release_type"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,9 +88,9 @@ class CohortMember(db.Model):
     __tablename__ = "cohort_members"
     __table_args__ = (
         UniqueConstraint("visit_id", "person_id", name="uq_cohort_members_visit_person"),
-        CheckConstraint("attendance IS NULL OR " + _in("attendance", ("attended", "absent")),
+        CheckConstraint("attendance IS NULL OR " + one_of("attendance", ("attended", "absent")),
                         name="attendance"),
-        CheckConstraint("dna_reason IS NULL OR " + _in("dna_reason", DNA_REASONS),
+        CheckConstraint("dna_reason IS NULL OR " + one_of("dna_reason", DNA_REASONS),
                         name="dna_reason"),
         CheckConstraint("attendance = 'absent' OR dna_reason IS NULL", name="reason_if_absent"),
     )

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import UTCDateTime, db, utcnow
+from ..database import UTCDateTime, db, one_of, utcnow
 from .vocabulary import PATHWAYS, STATUSES
 
 ID_LENGTH = 36
@@ -18,10 +18,6 @@ def new_oruk_id() -> str:
     """A fresh Open Referral UK id (a UUID)."""
     return str(uuid.uuid4())
 
-
-def _in(column: str, values) -> str:
-    """A CHECK expression limiting a column to the given values."""
-    return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
 
 
 def _oruk_id() -> Mapped[str]:
@@ -49,7 +45,7 @@ class Service(db.Model):
 
     __tablename__ = "directory_services"
     __table_args__ = (
-        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(one_of("status", STATUSES), name="status"),
         CheckConstraint("NOT referable OR next_steps <> ''", name="referable_next_steps"),
     )
 
@@ -109,7 +105,7 @@ class ServicePathway(db.Model):
     """A service filed under a resettlement pathway (or urgent help)."""
 
     __tablename__ = "directory_service_pathways"
-    __table_args__ = (CheckConstraint(_in("pathway", PATHWAYS), name="pathway"),)
+    __table_args__ = (CheckConstraint(one_of("pathway", PATHWAYS), name="pathway"),)
 
     service_id: Mapped[int] = mapped_column(
         ForeignKey("directory_services.id", ondelete="CASCADE"), primary_key=True)

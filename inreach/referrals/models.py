@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..cohorts.models import CohortMember
-from ..database import UTCDateTime, db, utcnow
+from ..database import UTCDateTime, db, one_of, utcnow
 from ..directory.models import Service
 
 HOUSING = {
@@ -25,10 +25,6 @@ CONSENT_METHODS = {"verbal": "Verbal, after it was read to him", "signed": "Sign
 CHANNELS = {"tablet": "Tablet", "offline": "Offline tablet", "paper": "Paper form"}
 NOTES_MAX = 500
 
-
-def _in(column: str, values) -> str:
-    """A CHECK expression limiting a column to the given values."""
-    return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
 
 
 class ConsentWording(db.Model):
@@ -47,10 +43,11 @@ class ReferralSet(db.Model):
 
     __tablename__ = "referral_sets"
     __table_args__ = (
-        CheckConstraint(_in("housing", HOUSING), name="housing"),
-        CheckConstraint("contact_by = '' OR " + _in("contact_by", CONTACT_BY), name="contact_by"),
-        CheckConstraint(_in("consent_method", CONSENT_METHODS), name="consent_method"),
-        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(one_of("housing", HOUSING), name="housing"),
+        CheckConstraint("contact_by = '' OR " + one_of("contact_by", CONTACT_BY),
+                        name="contact_by"),
+        CheckConstraint(one_of("consent_method", CONSENT_METHODS), name="consent_method"),
+        CheckConstraint(one_of("channel", CHANNELS), name="channel"),
         CheckConstraint("channel <> 'paper' OR paper_date IS NOT NULL", name="paper_date"),
         CheckConstraint("safe_message IS NULL OR phone <> ''", name="message_needs_phone"),
     )
@@ -98,7 +95,7 @@ class Referral(db.Model):
     __tablename__ = "referrals"
     __table_args__ = (
         UniqueConstraint("set_id", "service_id"),
-        CheckConstraint(_in("status", ("made", "not_shared")), name="status"),
+        CheckConstraint(one_of("status", ("made", "not_shared")), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

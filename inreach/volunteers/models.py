@@ -5,7 +5,7 @@ from datetime import date
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..database import db
+from ..database import db, one_of
 from ..prisons.models import Prison
 
 ORGANISATION_KINDS = {
@@ -32,16 +32,12 @@ ID_TYPES = {
 }
 
 
-def _in(column: str, values) -> str:
-    """A CHECK expression limiting a column to the given values."""
-    return f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
-
 
 class Organisation(db.Model):
     """An NHS trust, probation service, charity… whose people visit."""
 
     __tablename__ = "organisations"
-    __table_args__ = (CheckConstraint(_in("kind", ORGANISATION_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", ORGANISATION_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
@@ -73,7 +69,7 @@ class Clearance(db.Model):
 
     __tablename__ = "clearances"
     __table_args__ = (
-        CheckConstraint(_in("state", CLEARANCE_STATES), name="state"),
+        CheckConstraint(one_of("state", CLEARANCE_STATES), name="state"),
         CheckConstraint("expires_on IS NULL OR cleared_on IS NULL OR expires_on >= cleared_on",
                         name="expires_after_cleared"),
         UniqueConstraint("volunteer_id", "prison_id", name="uq_clearances_volunteer_prison"),
