@@ -8,11 +8,14 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from inreach.cohorts.models import CohortMember, Person
 from inreach.database import db
+from inreach.dates import today
 from inreach.demo.seed import DEFAULT_PASSWORD, DEMO_VISIT_TITLE, demo_email
 from inreach.referrals.models import ReferralSet, Submission
 from inreach.visits.models import Visit
 
+from .conftest import DESKTOP
 from .test_browser import log_in, small_targets, violations
 
 pytestmark = pytest.mark.browser
@@ -338,3 +341,34 @@ def test_capture_pages_pass_axe_with_big_enough_targets_on_a_tablet(tablet, live
     page.context.set_offline(False)
     expect(banner(page)).not_to_contain_text("waiting")
     assert not found, f"{len(found)} problems:\n" + "\n".join(found)
+
+
+def test_a_paper_form_is_typed_in_by_its_reference_with_the_keyboard(new_page, live_app):
+    app, base = live_app
+    page = new_page(DESKTOP)  # paper forms are typed in at a desk, after the day
+    with app.app_context():  # the demo visit is upcoming; paper comes back on or after the day
+        visit = db.session.scalar(select(Visit).where(Visit.title == DEMO_VISIT_TITLE))
+        visit.date = visit.gate_list_deadline = today()
+        db.session.commit()
+    log_in(page, base, "organiser")
+    list_url = session_list(page, app, base)
+    name = men(page)[0]
+    with app.app_context():
+        first, last = name.split(" ", 1)
+        reference = db.session.scalar(select(CohortMember.form_reference).join(Person).where(
+            Person.first_name == first, Person.last_name == last))
+    page.get_by_role("link", name="Enter paper forms").click()
+    page.get_by_label("Form reference").fill("ZZZ999")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("No man in this session has that")
+    page.get_by_label("Form reference").fill(reference.lower())
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
+    page.get_by_label("Date written on the paper form").fill(today().isoformat())
+    fill(page)
+    page.get_by_role("button", name=SAVE).press("Enter")
+    expect(page).to_have_url(list_url)
+    with app.app_context():
+        saved = db.session.scalar(select(ReferralSet))
+        assert (saved.channel, saved.paper_date) == ("paper", today())
+    assert violations(page, Axe()) == []
