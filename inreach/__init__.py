@@ -79,6 +79,7 @@ def _blueprints(app: Flask) -> None:
     from .directory.exchange_views import bp as directory_exchange
     from .directory.views import bp as directory
     from .gate_list.views import bp as gate_list
+    from .packs.views import bp as packs
     from .people.views import bp as people
     from .prisons.views import bp as prisons
     from .referrals.consent_views import bp as consent
@@ -92,6 +93,6 @@ def _blueprints(app: Flask) -> None:
 
     for blueprint in (site, accounts, audit, visits, roster, gate_list, checkin, cohorts,
                       cohort_import, attendance, people, volunteers, prisons, directory,
-                      directory_exchange, referrals, outbox, consent):
+                      directory_exchange, referrals, outbox, consent, packs):
         app.register_blueprint(blueprint)
     errors.register(app)

@@ -20,6 +20,10 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     # A directory entry not checked for this many days is marked "needs checking".
     "DIRECTORY_CHECK_DAYS": 180,
+    # Session batches of PDFs: worker processes (None = one per CPU core), and how long a
+    # finished batch (personal data) is kept for download before it is deleted.
+    "PRINT_WORKERS": None,
+    "PRINT_BATCH_KEEP_MINUTES": 120,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
     # Flask-WTF's HTTPS referrer check needs a Referer header, which Referrer-Policy: no-referrer
     # stops browsers sending; the token and SameSite cookies already stop cross-site posts.
@@ -35,6 +39,8 @@ ENVIRONMENT = {
     "DEMO_PASSWORD": str,
     "TRUSTED_PROXIES": int,
     "DIRECTORY_CHECK_DAYS": int,
+    "PRINT_WORKERS": int,
+    "PRINT_BATCH_KEEP_MINUTES": int,
 }
 
 

@@ -11,6 +11,7 @@ from .directory.models import (
     ServiceArea,
     ServicePathway,
 )
+from .packs.models import PrintJob
 from .prisons.models import Prison
 from .referrals.models import ConsentWording, Referral, ReferralSet, SetChange, Submission
 from .roster.models import RosterEntry, RosterSession
@@ -20,6 +21,6 @@ from .volunteers.models import Clearance, Organisation, Volunteer
 
 __all__ = ["AuditEvent", "Clearance", "CohortMember", "ConsentWording", "Contact",
            "DirectoryOrganisation", "KeepApart", "LoginFailure", "LoginSession", "Organisation",
-           "Person", "Phone", "Prison", "Referral", "ReferralSet", "RosterEntry", "RosterSession",
-           "Service", "ServiceArea", "ServicePathway", "SetChange", "SiteSetting", "Submission",
-           "User", "Visit", "VisitSession", "Volunteer"]
+           "Person", "Phone", "Prison", "PrintJob", "Referral", "ReferralSet", "RosterEntry",
+           "RosterSession", "Service", "ServiceArea", "ServicePathway", "SetChange",
+           "SiteSetting", "Submission", "User", "Visit", "VisitSession", "Volunteer"]

@@ -25,15 +25,20 @@ def session_of(visit_id: int, session_id: int) -> VisitSession:
     return session
 
 
+def register_order(session_id: int) -> list[CohortMember]:
+    """The men placed in a session as the register lists them: by name, walk-ins last."""
+    query = (select(CohortMember).join(Person).where(CohortMember.session_id == session_id)
+             .order_by(CohortMember.walk_in, Person.last_name, Person.first_name, Person.id))
+    return list(db.session.scalars(query))
+
+
 def register(visit_id: int, session_id: int) -> dict:
     """The register of a session as plain values: the session, and its men, walk-ins last."""
     session = session_of(visit_id, session_id)
-    query = (select(CohortMember).join(Person).where(CohortMember.session_id == session.id)
-             .order_by(CohortMember.walk_in, Person.last_name, Person.first_name, Person.id))
     men = [{"name": f"{member.person.first_name} {member.person.last_name}",
             "prison_number": member.person.prison_number, "location": member.person.location,
             "release_date": member.person.release_date, "walk_in": member.walk_in}
-           for member in db.session.scalars(query)]
+           for member in register_order(session.id)]
     return {"session_label": session.label, "visit_date": session.visit.date,
             "prison_name": session.visit.prison.name, "room": session.room,
             "starts_at": session.starts_at, "ends_at": session.ends_at,

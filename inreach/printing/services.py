@@ -104,11 +104,44 @@ def render_html(template_name: str, context: dict, *, title: str) -> str:
     return _environment().get_template(template_name).render(page)
 
 
-def html_to_pdf(html: str, *, title: str) -> bytes:
-    """PDF bytes of the HTML: A4 from static/css/print.css, fonts embedded, tagged, titled."""
-    fetcher = StaticOnlyFetcher(current_app.static_folder)
-    document = HTML(string=html, base_url=ORIGIN + "/", url_fetcher=fetcher).render(
-        pdf_tags=True)
+def html_to_pdf(html: str, *, title: str, static_folder: str | None = None) -> bytes:
+    """PDF bytes of the HTML: A4 from static/css/print.css, fonts embedded, tagged, titled.
+    ``static_folder`` lets a worker process without the app render (it defaults to the app's)."""
+    document = _render(html, static_folder or current_app.static_folder)
+    return _write(document, title)
+
+
+def htmls_to_pdf(htmls: list[str], *, title: str, static_folder: str | None = None,
+                 sheets: bool = True) -> bytes:
+    """One PDF of several documents, each numbering its own pages. With ``sheets`` each starts
+    on a new sheet when printed double-sided: a blank page follows any with an odd page count."""
+    folder = static_folder or current_app.static_folder
+    documents = [_render(html, folder) for html in htmls]
+    if not documents:
+        raise ValueError("nothing to print")
+    blank = _render(BLANK_PAGE, folder).pages if sheets else []
+    pages = []
+    for document in documents:
+        pages.extend(document.pages)
+        if len(document.pages) % 2:
+            pages.extend(blank)
+    return _write(documents[0].copy(pages), title)
+
+
+# The back of a sheet whose front ends a document, so the next one starts on a fresh sheet.
+BLANK_PAGE = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+              '<link rel="stylesheet" href="/static/css/print.css"></head>'
+              '<body><p class="blank-page">This page is left blank.</p></body></html>')
+
+
+def _render(html: str, static_folder: str):
+    """The laid-out WeasyPrint document of the HTML, fetching only our static files."""
+    fetcher = StaticOnlyFetcher(static_folder)
+    return HTML(string=html, base_url=ORIGIN + "/", url_fetcher=fetcher).render(pdf_tags=True)
+
+
+def _write(document, title: str) -> bytes:
+    """The document as PDF bytes with its title and language in the metadata."""
     document.metadata.title = title
     document.metadata.lang = document.metadata.lang or "en"
     return document.write_pdf()
