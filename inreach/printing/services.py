@@ -131,7 +131,7 @@ def htmls_to_pdf(htmls: list[str], *, title: str, static_folder: str | None = No
 # The back of a sheet whose front ends a document, so the next one starts on a fresh sheet.
 BLANK_PAGE = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
               '<link rel="stylesheet" href="/static/css/print.css"></head>'
-              '<body><p class="blank-page">This page is left blank.</p></body></html>')
+              '<body class="blank-page"><p>This page is left blank.</p></body></html>')
 
 
 def _render(html: str, static_folder: str):
