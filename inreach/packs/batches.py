@@ -33,10 +33,10 @@ def start(visit_id: int, session_id: int, kind: str, options: PackOptions,
     organiser's choices on names and entries that need checking) or pre-filled forms."""
     session = session_of(visit_id, session_id)
     if kind not in KINDS:
-        raise DomainError("bad_kind", "Choose packs or forms", "kind")
+        raise DomainError("bad_kind", "Choose packs or forms")
     men = register_order(session.id)
     if not men:
-        raise DomainError("no_men", "No men are placed in this session yet", "kind")
+        raise DomainError("no_men", "No men are placed in this session yet")
     purge_expired()
     htmls = pack_htmls(men, options) if kind == "packs" else form_htmls(men)
     job = PrintJob(session_id=session.id, kind=kind, total=len(men), started_by=actor_id,
