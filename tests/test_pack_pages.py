@@ -144,7 +144,7 @@ def test_a_batch_runs_shows_its_progress_then_downloads(app, client, organiser):
         job = db.session.scalar(select(PrintJob))
         batches.wait(job.id)
     page = client.get(job_url).get_data(as_text=True)
-    assert "Ready: 3 men." in page and 'http-equiv="refresh"' not in page
+    assert "Ready: 3 men." in page and "data-batch-running" not in page
     download = client.get(job_url + "/pdf")
     assert download.headers["Content-Disposition"] == \
         f'attachment; filename="packs-session-{organiser["session"]}.pdf"'
@@ -160,7 +160,7 @@ def test_a_running_batch_page_refreshes_itself(app, client, organiser):
         db.session.commit()
         public_id = job.public_id
     page = client.get(f"{base(organiser)}/batches/{public_id}").get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="2">' in page
+    assert 'data-batch-running' in page and 'See how far it has got' in page
     assert '<progress id="progress" class="inreach-progress" max="3" value="1">' in page
     assert client.get(f"{base(organiser)}/batches/{public_id}/pdf").status_code == 302
     assert client.get(f"{base(organiser)}/batches/nothing").status_code == 404

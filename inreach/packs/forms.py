@@ -50,8 +50,8 @@ class BatchChoices(FlaskForm):
     kind = ChoiceField("What to print", choices=options([("packs", "packs"),
                                                          ("forms", "forms")]))
     with_name = BooleanField("Print each man's first name on his pack's cover", default=True)
-    unchecked = ChoiceField("Entries that need checking", choices=options(UNCHECKED.items()),
-                            required=False)
+    unchecked = ChoiceField("Entries that need checking, in every pack",
+                            choices=options(UNCHECKED.items()), required=False)
 
 
 class BlankPackChoices(PackChoices):
