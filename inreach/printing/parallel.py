@@ -74,7 +74,8 @@ def join(parts: list[bytes], title: str) -> bytes:
     """The PDFs one after another in one file, titled and in English."""
     writer = PdfWriter()
     for part in parts:
-        writer.append(PdfReader(io.BytesIO(part)))
+        for page in PdfReader(io.BytesIO(part)).pages:
+            writer.add_page(page)
     writer.add_metadata({"/Title": title})
     writer.root_object[NameObject("/Lang")] = TextStringObject("en")
     output = io.BytesIO()

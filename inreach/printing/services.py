@@ -13,6 +13,7 @@ every other URL before it is opened: other schemes, hosts, ``data:`` URLs (nothi
 needs them) and paths that climb out of the folder.
 """
 
+import functools
 import logging
 import mimetypes
 from datetime import date, datetime, time
@@ -119,7 +120,7 @@ def htmls_to_pdf(htmls: list[str], *, title: str, static_folder: str | None = No
     documents = [_render(html, folder) for html in htmls]
     if not documents:
         raise ValueError("nothing to print")
-    blank = _render(BLANK_PAGE, folder).pages if sheets else []
+    blank = _blank_page(folder) if sheets else []
     pages = []
     for document in documents:
         pages.extend(document.pages)
@@ -132,6 +133,12 @@ def htmls_to_pdf(htmls: list[str], *, title: str, static_folder: str | None = No
 BLANK_PAGE = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
               '<link rel="stylesheet" href="/static/css/print.css"></head>'
               '<body class="blank-page"><p>This page is left blank.</p></body></html>')
+
+
+@functools.cache
+def _blank_page(static_folder: str) -> list:
+    """The blank back of a sheet, laid out once per process."""
+    return _render(BLANK_PAGE, static_folder).pages
 
 
 def _render(html: str, static_folder: str):
