@@ -52,6 +52,7 @@ def test_a_batch_of_packs_is_one_pdf_in_register_order_each_on_a_new_sheet(day):
     assert len(pdf_reader(pdf).pages) % 2 == 0
     assert pdf_reader(pdf).metadata.title == "Resource packs: Cohort 1, " \
         f"{day['visit_date']:%d %B %Y}"
+    assert pdf_reader(pdf).trailer["/Root"]["/Lang"] == "en"
 
 
 def test_each_pack_in_a_batch_is_in_his_own_version_and_names_can_be_left_off(day):

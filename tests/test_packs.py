@@ -164,6 +164,9 @@ def test_his_pre_filled_form_carries_who_he_is_and_his_reference(day):
     assert " ".join(wording["consent_text"].split()[:8]) in " ".join(text.split())
     assert pdf_reader(pdf).metadata.title == "Self-referral form"
     assert len(pdf_reader(pdf).pages) <= 2
+    assert "\u2610 Yes" in text  # the tick boxes, from DejaVu Sans, embedded
+    fonts = embedded_fonts(pdf)
+    assert any("DejaVu-Sans" in name for name, _ in fonts) and all(ok for _, ok in fonts)
 
 
 def test_the_qr_code_drawn_on_the_form_is_the_reference(day):
