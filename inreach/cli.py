@@ -1,4 +1,5 @@
-"""Command-line tasks: create-user and seed-demo (database upgrades are `flask db upgrade`)."""
+"""Command-line tasks: create-user, seed-demo and purge-print-batches (database upgrades are
+`flask db upgrade`)."""
 
 import sys
 
@@ -8,8 +9,10 @@ from flask.cli import with_appcontext
 
 from .accounts.roles import ROLES
 from .accounts.services import create_user
+from .database import db
 from .demo.seed import DEFAULT_PASSWORD, demo_email, seed
 from .errors import DomainError
+from .packs.batches import purge_expired
 
 
 @click.command("create-user")
@@ -45,7 +48,18 @@ def seed_demo_command():
         click.echo(f"  {role:<10} {demo_email(role):<26} password: {password}")
 
 
+@click.command("purge-print-batches")
+@with_appcontext
+def purge_print_batches_command():
+    """Delete the PDFs of session batches kept longer than PRINT_BATCH_KEEP_MINUTES (starting a
+    batch does this too; run it from cron so none outstays its time on a quiet day)."""
+    deleted = purge_expired()
+    db.session.commit()
+    click.echo(f"Deleted {deleted} expired batch PDF(s).")
+
+
 def register(app) -> None:
     """Add the commands to `flask --app inreach`."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(purge_print_batches_command)

@@ -173,3 +173,15 @@ def test_hostile_directory_entries_fetch_nothing_and_print_as_text(day):
         assert "".join(name.split()) in text  # the markup, shown as text
     pack = "".join(pdf_text(pdfs[0]).split())
     assert "<scri" in pack and "file:///etc/passwd" in pack
+
+
+def test_the_purge_command_deletes_expired_batch_pdfs_only(app, day, runner):
+    kept, old = finished(day, "forms").id, finished(day, "forms").id
+    db.session.execute(update(PrintJob).where(PrintJob.id == old).values(
+        finished_at=utcnow() - timedelta(minutes=app.config["PRINT_BATCH_KEEP_MINUTES"] + 1)))
+    db.session.commit()
+    db.session.close()  # the command's transaction is its own
+    result = runner.invoke(args=["purge-print-batches"])
+    assert result.exit_code == 0 and "Deleted 1 expired batch PDF(s)." in result.output
+    assert db.session.get(PrintJob, old).pdf is None
+    assert db.session.get(PrintJob, kept).pdf is not None

@@ -137,11 +137,13 @@ def expired(job: PrintJob) -> bool:
     return job.finished_at is not None and utcnow() - job.finished_at > keep
 
 
-def purge_expired() -> None:
-    """Delete the PDFs of batches past their keeping time (the rows stay, for the record)."""
+def purge_expired() -> int:
+    """Delete the PDFs of batches past their keeping time (the rows stay, for the record);
+    the caller commits. Returns how many were deleted."""
     keep = timedelta(minutes=current_app.config["PRINT_BATCH_KEEP_MINUTES"])
-    db.session.execute(update(PrintJob).where(PrintJob.finished_at < utcnow() - keep,
-                                              PrintJob.pdf.is_not(None)).values(pdf=None))
+    result = db.session.execute(update(PrintJob).where(
+        PrintJob.finished_at < utcnow() - keep, PrintJob.pdf.is_not(None)).values(pdf=None))
+    return result.rowcount
 
 
 def get_job(session_id: int, public_id: str) -> PrintJob:
