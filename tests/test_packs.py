@@ -15,6 +15,7 @@ from inreach.cohorts.models import CohortMember
 from inreach.database import db
 from inreach.packs import content, documents, referral_form
 from inreach.packs.content import PackOptions
+from inreach.referrals.services import set_for
 
 from .pack_builders import printing_day  # noqa: F401 (a fixture)
 from .printing_helpers import embedded_fonts, pdf_lines, pdf_reader, pdf_text
@@ -115,8 +116,9 @@ def test_a_man_not_seen_yet_and_one_who_declined_are_told_they_can_still_call(da
 
 
 def test_his_preferences_from_the_day_pick_the_variant(day):
-    assert content.default_options(man(day, "lee")) == PackOptions(easy_read=True)
-    assert content.default_options(man(day, "john")) == PackOptions()
+    lee, john = man(day, "lee"), man(day, "john")
+    assert content.default_options(lee, set_for(lee.id)) == PackOptions(easy_read=True)
+    assert content.default_options(john, set_for(john.id)) == PackOptions()
 
 
 def test_easy_read_is_14pt_and_up_large_print_18pt_and_up_standard_smaller(day):

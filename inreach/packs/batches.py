@@ -5,6 +5,7 @@ records progress, and stores the PDF on the job for ``PRINT_BATCH_KEEP_MINUTES``
 
 import logging
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
@@ -17,6 +18,7 @@ from ..database import db, utcnow
 from ..errors import DomainError
 from ..printing.parallel import discard_pool, render_batch
 from ..printing.services import render_html
+from ..referrals.services import set_for
 from . import referral_form
 from .content import PackOptions, default_options, pack
 from .documents import FORM_TEMPLATE, FORM_TITLE, PACK_TEMPLATE, PACK_TITLE
@@ -58,11 +60,11 @@ def pack_htmls(men: list[CohortMember], options: PackOptions) -> list[str]:
     directories: dict = {}
     htmls = []
     for man in men:
-        preferred = default_options(man)
-        chosen = PackOptions(easy_read=preferred.easy_read, large_print=preferred.large_print,
-                             with_name=options.with_name,
-                             include_unchecked=options.include_unchecked)
-        htmls.append(render_html(PACK_TEMPLATE, pack(man, chosen, directories=directories),
+        his_set = set_for(man.id)
+        chosen = replace(default_options(man, his_set), with_name=options.with_name,
+                         include_unchecked=options.include_unchecked)
+        htmls.append(render_html(PACK_TEMPLATE, pack(man, his_set, chosen,
+                                                     directories=directories),
                                  title=PACK_TITLE))
     return htmls
 

@@ -12,8 +12,8 @@ from ..cohorts.models import CohortMember
 from ..dates import today
 from ..directory.models import Service
 from ..directory.services import find_services, needs_checking
-from ..directory.vocabulary import PATHWAYS
-from ..referrals.services import set_for
+from ..directory.vocabulary import NATIONAL, PATHWAYS
+from ..referrals.models import ReferralSet
 
 URGENT = "urgent"
 
@@ -36,15 +36,14 @@ class PackOptions:
         return " and ".join(names) or "standard"
 
 
-def default_options(member: CohortMember) -> PackOptions:
+def default_options(member: CohortMember, referral_set: ReferralSet | None) -> PackOptions:
     """His preferences from the capture form (or the cohort list, before he was seen)."""
-    chosen = set_for(member.id) or member.person
+    chosen = referral_set or member.person
     return PackOptions(easy_read=chosen.easy_read, large_print=chosen.large_print)
 
 
-def release_area(member: CohortMember) -> str:
+def release_area(member: CohortMember, referral_set: ReferralSet | None) -> str:
     """Where he will live after release: as he told us on the day, else the cohort list."""
-    referral_set = set_for(member.id)
     return (referral_set.release_area if referral_set else "") or member.person.release_area
 
 
@@ -63,8 +62,8 @@ def directory(area: str, include_unchecked: bool) -> dict:
     """The pack's directory for an area (national services too): active entries, each once,
     under its first pathway (urgent help has its own page), and the names of those that need
     checking."""
-    active = [service for service in find_services(area=area or None)
-              if service.status == "active" and (area or _national(service))]
+    active = [service for service in find_services(area=area or NATIONAL)
+              if service.status == "active"]
     unchecked = [service for service in active if needs_checking(service)]
     printed = [service for service in active
                if include_unchecked or service not in unchecked]
@@ -84,15 +83,9 @@ def _with_other_pathways(service: Service) -> dict:
             "also": [PATHWAYS[code] for code in service.pathway_codes[1:]]}
 
 
-def _national(service: Service) -> bool:
-    """Whether the service covers the whole country (all a pack lists without an area)."""
-    return any(name.lower() == "national" for name in service.area_names)
-
-
-def what_he_asked_for(member: CohortMember) -> dict:
+def what_he_asked_for(referral_set: ReferralSet | None) -> dict:
     """His self-referrals: services he agreed to share his details with (and what happens next)
     and services he chose without sharing (so he contacts them himself)."""
-    referral_set = set_for(member.id)
     if referral_set is None:
         return {"recorded": False, "referred": [], "contact_yourself": []}
     chosen = [(referral.status, service_entry(referral.service))
@@ -102,19 +95,20 @@ def what_he_asked_for(member: CohortMember) -> dict:
             "contact_yourself": [entry for status, entry in chosen if status != "made"]}
 
 
-def pack(member: CohortMember, options: PackOptions, on: date | None = None,
-         directories: dict | None = None) -> dict:
-    """Everything his pack prints, as plain values. A batch passes ``directories`` so each
-    area's directory is looked up once."""
+def pack(member: CohortMember, referral_set: ReferralSet | None, options: PackOptions,
+         on: date | None = None, directories: dict | None = None) -> dict:
+    """Everything his pack prints, as plain values, from his place on the cohort and his
+    referral set (``set_for``). A batch passes ``directories`` so each area's directory is
+    looked up once."""
     person, visit = member.person, member.visit
-    area = release_area(member)
+    area = release_area(member, referral_set)
     directories = {} if directories is None else directories
     if area not in directories:
         directories[area] = directory(area, options.include_unchecked)
     return {"options": _options(options), "first_name": person.first_name
             if options.with_name else "", "release_date": person.release_date,
             "prison_name": visit.prison.name, "visit_date": visit.date,
-            "pack_date": on or today(), "asked": what_he_asked_for(member),
+            "pack_date": on or today(), "asked": what_he_asked_for(referral_set),
             "directory": directories[area]}
 
 

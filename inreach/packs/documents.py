@@ -7,7 +7,7 @@ from ..cohorts.models import CohortMember
 from ..cohorts.register import session_of
 from ..database import db
 from ..printing.services import html_to_pdf, render_html
-from ..referrals.services import member_in_session
+from ..referrals.services import member_in_session, set_for
 from . import content, referral_form
 from .content import PackOptions
 
@@ -25,7 +25,8 @@ def member(visit_id: int, session_id: int, public_id: str) -> CohortMember:
 
 def pack_html(man: CohortMember, options: PackOptions) -> str:
     """His pack as HTML for WeasyPrint."""
-    return render_html(PACK_TEMPLATE, content.pack(man, options), title=PACK_TITLE)
+    return render_html(PACK_TEMPLATE, content.pack(man, set_for(man.id), options),
+                       title=PACK_TITLE)
 
 
 def form_html(man: CohortMember | None, common: dict | None = None) -> str:

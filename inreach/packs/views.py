@@ -10,7 +10,7 @@ from ..cohorts.register import register_order, session_of
 from ..directory.services import known_areas
 from ..errors import DomainError
 from ..fields import options, show_domain_error
-from ..referrals.services import STATUS_TEXT, board
+from ..referrals.services import STATUS_TEXT, board, set_for
 from ..visits.services import get_visit
 from . import batches, content, documents
 from .forms import BatchChoices, BlankPackChoices, PackChoices, variant_of
@@ -46,7 +46,8 @@ def _pdf(pdf: bytes, filename: str) -> Response:
 def _unchecked_in_session(session_id: int) -> list[str]:
     """Entries that need checking in the directories of this session's men's areas."""
     names: set[str] = set()
-    for area in {content.release_area(man) for man in register_order(session_id)}:
+    for area in {content.release_area(man, set_for(man.id))
+                 for man in register_order(session_id)}:
         names.update(content.directory(area, False)["unchecked"])
     return sorted(names)
 
@@ -77,19 +78,20 @@ def preview(visit_id: int, session_id: int, member: str):
     """His pack on screen, with the choices for printing it and any warning first."""
     visit, visit_session = _place(visit_id, session_id)
     man = _man(visit.id, visit_session.id, member)
-    form = _pack_choices(man)
-    chosen = form.pack_options() if form.validate() else content.default_options(man)
-    pack = content.pack(man, chosen)
+    his_set = set_for(man.id)
+    preferred = content.default_options(man, his_set)
+    form = _pack_choices(preferred)
+    chosen = form.pack_options() if form.validate() else preferred
+    pack = content.pack(man, his_set, chosen)
     documents.audit_previewed(man, g.user.id)
     return render_template("packs/preview.html", visit=visit, session=visit_session, man=man,
                            form=form, pack=pack, unchecked=pack["directory"]["unchecked"])
 
 
-def _pack_choices(man) -> PackChoices:
+def _pack_choices(preferred: content.PackOptions) -> PackChoices:
     """The choices from the query string, or his preferences when there are none yet."""
     if request.args:
         return PackChoices(formdata=request.args)
-    preferred = content.default_options(man)
     return PackChoices(formdata=None, data={"variant": variant_of(preferred),
                                             "with_name": True, "unchecked": "leave_out"})
 

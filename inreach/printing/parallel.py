@@ -47,18 +47,14 @@ def discard_pool() -> None:
         _pool = None
 
 
-def render_chunk(htmls: list[str], title: str, static_folder: str) -> bytes:
-    """One PDF of these documents, each starting on a new sheet (runs in a worker)."""
-    return htmls_to_pdf(htmls, title=title, static_folder=static_folder)
-
-
 def render_batch(htmls: list[str], *, title: str, static_folder: str, workers: int | None,
                  progress: Callable[[int], None] = lambda done: None) -> bytes:
     """One PDF of every document, in order, each starting on a new sheet; ``progress`` hears
     how many documents are done after each chunk."""
     chunks = [htmls[start:start + CHUNK] for start in range(0, len(htmls), CHUNK)]
     executor = pool(workers, static_folder)
-    futures = {executor.submit(render_chunk, chunk, title, static_folder): index
+    futures = {executor.submit(htmls_to_pdf, chunk, title=title,
+                               static_folder=static_folder): index
                for index, chunk in enumerate(chunks)}
     parts: list[bytes] = [b""] * len(chunks)
     done = 0
