@@ -8,42 +8,19 @@ Run from the repository: ``.venv/bin/python -m benchmarks.directory_import``.
 import json
 import tempfile
 from pathlib import Path
-from time import perf_counter
 
 from inreach import create_app
 from inreach.database import db
 from inreach.directory import flat_csv, importing, oruk
 from inreach.directory.entries import MAX_SERVICES
 from inreach.directory.services import find_services
-from inreach.directory.vocabulary import PATHWAYS, TAXONOMY
 
-
-def service(n: int) -> dict:
-    """A fictional service with two phones, two areas and two pathways."""
-    codes = list(PATHWAYS)[n % 7:n % 7 + 2]
-    return {"id": f"service-{n}", "name": f"Service {n:05d}", "status": "active",
-            "url": f"https://example.org/{n}", "description": "Help after release. " * 10,
-            "organization": {"id": f"org-{n % 200}", "name": f"Organisation {n % 200}",
-                             "description": ""},
-            "contacts": [{"id": f"contact-{n}", "phones": [
-                {"id": f"phone-{n}-1", "number": "0800 123 4567", "description": "Free"},
-                {"id": f"phone-{n}-2", "number": "020 7946 0000"}]}],
-            "service_areas": [{"id": f"area-{n}-1", "name": "Ealing"},
-                              {"id": f"area-{n}-2", "name": "Hounslow"}],
-            "attributes": [{"id": f"a-{n}-{code}", "taxonomy_term": {
-                "name": code, "taxonomy": TAXONOMY}} for code in codes]}
-
-
-def timed(work):
-    """What the work returned, and how long it took in seconds."""
-    start = perf_counter()
-    result = work()
-    return result, perf_counter() - start
+from .common import oruk_service, timed
 
 
 def main() -> None:
     """Import the file twice, export both ways; print the times."""
-    content = json.dumps([service(n) for n in range(MAX_SERVICES)]).encode()
+    content = json.dumps([oruk_service(n) for n in range(MAX_SERVICES)]).encode()
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'benchmark.sqlite'}"
         app = create_app({"TESTING": True, "SECRET_KEY": "benchmark", "DATABASE_URL": url})

@@ -13,9 +13,7 @@ Run from the repository: ``.venv/bin/python -m benchmarks.pack_printing``.
 
 import io
 import statistics
-import tempfile
 import threading
-from datetime import time
 from pathlib import Path
 from time import perf_counter
 
@@ -23,45 +21,18 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from weasyprint import HTML
 
-from inreach import create_app
 from inreach.accounts.models import User
-from inreach.cohorts.models import CohortMember, Person
+from inreach.cohorts.models import CohortMember
 from inreach.database import db
-from inreach.demo.seed import DEFAULT_PASSWORD, DEMO_VISIT_TITLE, demo_email, seed
-from inreach.directory.services import referable_services
+from inreach.demo.seed import DEFAULT_PASSWORD, demo_email
 from inreach.packs import batches, documents
 from inreach.packs.content import PackOptions
 from inreach.printing.parallel import render_batch
 from inreach.printing.services import ORIGIN, StaticOnlyFetcher, htmls_to_pdf
-from inreach.referrals import services as referrals
-from inreach.referrals.consent import current_wording
-from inreach.visits.models import Visit, VisitSession
 
-MEN = 60
+from .pack_session import MEN, demo_app, rss
+
 RUNS = 7
-AREAS = ("Hammersmith and Fulham", "Ealing")
-
-
-def build_session() -> tuple[int, int]:
-    """The demo visit with a new session of 60 men, each having chosen two services."""
-    visit = db.session.scalar(select(Visit).where(Visit.title == DEMO_VISIT_TITLE))
-    session = VisitSession(visit=visit, label="Benchmark cohort", starts_at=time(14),
-                           ends_at=time(16), room="Library", capacity=200)
-    db.session.add(session)
-    for number in range(MEN):
-        person = Person(prison_number=f"Z{number:04d}ZZ", first_name=f"Man{number:02d}",
-                        last_name="Fictional", release_area=AREAS[number % 2])
-        db.session.add(CohortMember(visit=visit, person=person, session=session))
-    db.session.commit()
-    organiser = db.session.scalar(select(User).where(User.email == demo_email("organiser")))
-    chosen = [service.id for service in referable_services()[:2]]
-    for member in db.session.scalars(select(CohortMember).where(
-            CohortMember.session_id == session.id)):
-        referrals.save(visit.id, session.id, referrals.Capture(
-            client_id=f"benchmark-{member.id}", member=member.public_id, chosen=chosen,
-            consent={chosen[0]: True, chosen[1]: False}, consent_version=current_wording().version,
-            release_area=member.person.release_area), organiser)
-    return visit.id, session.id
 
 
 class PeakMemory:
@@ -82,8 +53,8 @@ class PeakMemory:
 
     def _sample(self):
         while not self._stop.wait(0.02):
-            mine = _rss(Path("/proc/self"))
-            total = mine + sum(_rss(Path(f"/proc/{pid}")) for pid in _children())
+            mine = rss()
+            total = mine + sum(rss(Path(f"/proc/{pid}")) for pid in _children())
             self.peak_self, self.peak_total = max(self.peak_self, mine), max(self.peak_total,
                                                                              total)
 
@@ -94,16 +65,6 @@ def _children() -> list[str]:
     for task in Path("/proc/self/task").iterdir():
         found += (task / "children").read_text().split()
     return found
-
-
-def _rss(process: Path) -> int:
-    """Resident memory in bytes (0 if the process has gone)."""
-    try:
-        status = (process / "status").read_text()
-    except OSError:
-        return 0
-    line = next(line for line in status.splitlines() if line.startswith("VmRSS:"))
-    return int(line.split()[1]) * 1024
 
 
 def timed(function, runs: int = RUNS) -> tuple[float, object]:
@@ -193,23 +154,13 @@ def whole_job(app, visit_id: int, session_id: int) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'benchmark.sqlite'}"
-        app = create_app({"TESTING": True, "SECRET_KEY": "benchmark", "DATABASE_URL": url,
-                          "WTF_CSRF_ENABLED": False})
-        with app.app_context():
-            db.create_all()
-            seed(DEFAULT_PASSWORD)
-            visit_id, session_id = build_session()
+    with demo_app() as (app, visit_id, session_id):
         client = app.test_client()
         client.post("/login", data={"email": demo_email("organiser"),
                                     "password": DEFAULT_PASSWORD})
         one_pack(app, client, visit_id, session_id)
         session_batches(app, session_id)
         whole_job(app, visit_id, session_id)
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 if __name__ == "__main__":

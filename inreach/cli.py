@@ -9,7 +9,6 @@ from flask.cli import with_appcontext
 
 from .accounts.roles import ROLES
 from .accounts.services import create_user
-from .database import db
 from .demo.seed import DEFAULT_PASSWORD, demo_email, seed
 from .errors import DomainError
 from .packs.batches import purge_expired
@@ -54,7 +53,6 @@ def purge_print_batches_command():
     """Delete the PDFs of session batches kept longer than PRINT_BATCH_KEEP_MINUTES (starting a
     batch does this too; run it from cron so none outstays its time on a quiet day)."""
     deleted = purge_expired()
-    db.session.commit()
     click.echo(f"Deleted {deleted} expired batch PDF(s).")
 
 

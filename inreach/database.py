@@ -1,20 +1,32 @@
 """The database: one SQLAlchemy object, UTC times, and SQLite settings for concurrent tablets.
 
-Transaction boundary: a service function owns its transaction. It changes objects on
-``db.session`` and calls ``db.session.commit()`` once at the end, or raises a domain error
-after ``db.session.rollback()``; views never commit. On SQLite every transaction starts with
-``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing with
-"database is locked" when one tries to upgrade a read lock.
+Transactions by intent:
+- A request that only reads runs in a plain (deferred) transaction: on SQLite in WAL mode it
+  never takes the write lock, so it neither waits for writers nor makes them wait.
+- A service that writes says so: it is decorated ``@writes``. That ends any read the request
+  had open and starts a transaction that, on SQLite, takes the write lock at once (``BEGIN
+  IMMEDIATE``), so two writers queue instead of failing with "database is locked" when one
+  tries to upgrade a read. The service changes objects on ``db.session`` and calls
+  ``db.session.commit()`` once at the end; if it raises (a domain error), the transaction is
+  rolled back. Views never commit. Keep write transactions short. (``begin_write()`` is the
+  same start for code that is not a service: commands, test set-up.)
+- Writing inside a read transaction is refused (``ReadTransactionWrite``), on PostgreSQL too,
+  so a forgotten ``@writes`` fails the tests instead of failing under load.
+- A long read (an export, a PDF) loads what it needs, then calls ``end_read()`` before it
+  renders, so it holds no connection while the CPU works.
 """
 
+import functools
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
@@ -34,6 +46,87 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+WRITE = "inreach_write"  # the execution option that marks a write transaction
+
+
+class ReadTransactionWrite(RuntimeError):
+    """Something tried to change the database without ``begin_write()`` first (a bug)."""
+
+
+def begin_write() -> None:
+    """Start this service's write transaction (see the module docstring); nothing if one is
+    already open."""
+    session = db.session()
+    if _writing(session):
+        return
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise ReadTransactionWrite("objects were changed before the write began: make the "
+                                       "function that changes them a @writes service")
+        session.rollback()  # the read so far changed nothing: writes there are refused
+    session.connection(execution_options={WRITE: True})
+
+
+def writes(service):
+    """Mark a service that changes data: it runs in a write transaction (``begin_write()``),
+    rolled back if it raises. Inside another write service it simply joins that one."""
+
+    @functools.wraps(service)
+    def in_write_transaction(*args, **kwargs):
+        outermost = not _writing(db.session())
+        begin_write()
+        try:
+            return service(*args, **kwargs)
+        except BaseException:
+            if outermost:
+                db.session.rollback()
+            raise
+
+    return in_write_transaction
+
+
+def end_read() -> None:
+    """Finish a read and give the connection back, before slow work on what it loaded."""
+    db.session.commit()
+
+
+def _writing(session: Session) -> bool:
+    """Whether the session's transaction was opened with ``begin_write()``."""
+    return session.in_transaction() and bool(
+        session.connection().get_execution_options().get(WRITE))
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_flush_in_read(session, flush_context, instances):
+    """ORM changes need a write transaction."""
+    if not _writing(session):
+        raise ReadTransactionWrite("changes flushed in a read transaction: call "
+                                   "inreach.database.begin_write() first")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_statement_in_read(state):
+    """INSERT, UPDATE and DELETE statements need a write transaction."""
+    if (state.is_insert or state.is_update or state.is_delete) and not _writing(state.session):
+        raise ReadTransactionWrite("a write statement in a read transaction: call "
+                                   "inreach.database.begin_write() first")
+
+
+@contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    """Collect the SQL statements sent on this app's engine inside the block (tests and
+    benchmarks use it to keep a page's query count flat)."""
+    statements: list[str] = []
+
+    def count(connection, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def one_of(column: str, values) -> str:
@@ -96,9 +189,12 @@ _WRITER_WAIT_SECONDS = 15
 
 
 @event.listens_for(Engine, "begin")
-def _begin_immediate(connection):
-    """Take SQLite's write lock at the start of each transaction (see module docstring)."""
+def _begin(connection):
+    """Begin a read as SQLite's deferred BEGIN, a write with its write lock taken at once."""
     if connection.dialect.name != "sqlite":
+        return
+    if not connection.get_execution_options().get(WRITE):
+        connection.exec_driver_sql("BEGIN")
         return
     lock = _WRITER_LOCKS.setdefault(str(connection.engine.url), threading.Lock())
     if lock.acquire(timeout=_WRITER_WAIT_SECONDS):

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from inreach.accounts.models import User
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.dates import today
 from inreach.directory.models import (
     Contact,
@@ -28,6 +28,7 @@ def entry(name: str, areas: list[str], pathways: list[str], phone: str = "", *,
           status: str = "active", checked_days_ago: int | None = 10, referable: bool = False,
           **values) -> Service:
     """A directory entry run by a made-up charity."""
+    begin_write()
     organisation = db.session.query(DirectoryOrganisation).filter_by(
         name="Fictional Trust").one_or_none() or DirectoryOrganisation(name="Fictional Trust")
     values = {"description": f"About {name}.", "next_steps": f"{name} will write to you within "
@@ -70,6 +71,7 @@ def printing_day(app, make_user):
         men = {"john": build.man(visit.id, session.id, "A1234BC"),
                "karl": build.man(visit.id, session.id, "B2345CD", "Karl", "Madeup"),
                "lee": build.man(visit.id, session.id, "C3456DE", "Lee", "Invented")}
+        begin_write()
         for member in men.values():
             member.person.release_area = "Camden"
         db.session.commit()

@@ -3,7 +3,7 @@ real test database, for tests of the areas that use them."""
 
 from datetime import date, time, timedelta
 
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.prisons.models import Prison
 from inreach.visits.models import Visit, VisitSession
 from inreach.volunteers.models import Clearance, Organisation, Volunteer
@@ -11,6 +11,7 @@ from inreach.volunteers.models import Clearance, Organisation, Volunteer
 
 def prison(code: str = "WSI", name: str = "HMP Wormwood Scrubs", archived: bool = False) -> Prison:
     """A prison."""
+    begin_write()
     item = Prison(code=code, name=name, archived=archived)
     db.session.add(item)
     db.session.commit()
@@ -19,6 +20,7 @@ def prison(code: str = "WSI", name: str = "HMP Wormwood Scrubs", archived: bool 
 
 def visit(prison_id: int, day: date | None = None, status: str = "draft") -> Visit:
     """A visit a month from now unless told otherwise, with no sessions."""
+    begin_write()
     day = day or date.today() + timedelta(days=30)
     item = Visit(prison_id=prison_id, date=day, title="Employment and wellbeing day",
                  gate_list_deadline=day - timedelta(days=14), status=status)
@@ -30,6 +32,7 @@ def visit(prison_id: int, day: date | None = None, status: str = "draft") -> Vis
 def session(visit_id: int, label: str = "Cohort 1", starts: str = "09:30", ends: str = "12:00",
             room: str = "Chapel", capacity: int = 20) -> VisitSession:
     """A session of a visit."""
+    begin_write()
     item = VisitSession(visit_id=visit_id, label=label, starts_at=time.fromisoformat(starts),
                         ends_at=time.fromisoformat(ends), room=room, capacity=capacity)
     db.session.add(item)
@@ -40,6 +43,7 @@ def session(visit_id: int, label: str = "Cohort 1", starts: str = "09:30", ends:
 def volunteer(name: str = "Sam Fictional", organisation: str = "North Thames NHS Trust",
               user_id: int | None = None) -> Volunteer:
     """A volunteer, creating their organisation if new."""
+    begin_write()
     org = db.session.query(Organisation).filter_by(name=organisation).one_or_none()
     org = org or Organisation(name=organisation, kind="nhs_trust")
     item = Volunteer(name=name, organisation=org, job_title="Employment specialist",
@@ -52,6 +56,7 @@ def volunteer(name: str = "Sam Fictional", organisation: str = "North Thames NHS
 def clear(volunteer_id: int, prison_id: int, state: str = "cleared",
           cleared_on: date | None = None, expires_on: date | None = None) -> Clearance:
     """Record a volunteer's clearance at a prison (cleared last month, valid a year)."""
+    begin_write()
     today = date.today()
     item = Clearance(volunteer_id=volunteer_id, prison_id=prison_id, state=state,
                      submitted_on=today - timedelta(days=60), id_type="passport",

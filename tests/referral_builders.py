@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 
 from inreach.cohorts.models import CohortMember, Person
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.dates import today
 from inreach.directory.models import DirectoryOrganisation, Service
 from inreach.referrals.services import Capture
@@ -14,6 +14,7 @@ from inreach.referrals.services import Capture
 def man(visit_id: int, session_id: int | None, number: str, first: str = "John",
         last: str = "Fictional") -> CohortMember:
     """A man on the visit's cohort, placed in the session."""
+    begin_write()
     person = Person(prison_number=number, first_name=first, last_name=last, location="B wing",
                     release_date=today() + timedelta(days=20), release_type="CRD")
     member = CohortMember(visit_id=visit_id, person=person, session_id=session_id)
@@ -24,6 +25,7 @@ def man(visit_id: int, session_id: int | None, number: str, first: str = "John",
 
 def service(name: str, referable: bool = True, status: str = "active") -> Service:
     """A directory service run by a made-up charity; referable ones say what happens next."""
+    begin_write()
     organisation = db.session.query(DirectoryOrganisation).filter_by(
         name="Fictional Trust").one_or_none() or DirectoryOrganisation(name="Fictional Trust")
     item = Service(organisation=organisation, name=name, status=status, referable=referable,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from inreach.accounts import services
 from inreach.accounts.models import LoginFailure, LoginSession, User
 from inreach.audit.models import AuditEvent
-from inreach.database import db, utcnow
+from inreach.database import begin_write, db, utcnow
 from inreach.errors import DomainError
 
 from .conftest import PASSWORD
@@ -78,6 +78,7 @@ def test_failures_older_than_the_window_do_not_count(organiser):
     for _ in range(10):
         with pytest.raises(DomainError):
             services.log_in("olu@example.org", "wrong password!!")
+    begin_write()
     for failure in db.session.scalars(select(LoginFailure)):
         failure.attempted_at = utcnow() - timedelta(minutes=16)
     db.session.commit()
@@ -121,6 +122,7 @@ def test_idle_and_absolute_timeouts(organiser, app):
     now = utcnow().timestamp()
     assert services.user_for_session(token, now - 29 * 60) is not None
     assert services.user_for_session(token, now - 31 * 60) is None
+    begin_write()
     login = db.session.scalar(select(LoginSession))
     login.created_at = utcnow() - timedelta(hours=12, minutes=1)
     db.session.commit()

@@ -14,7 +14,7 @@ from inreach.audit.models import AuditEvent
 from inreach.cohorts import placement
 from inreach.cohorts.allocation import ALL_FULL, KEPT_APART, NO_SESSIONS, Man, Slot, allocate
 from inreach.cohorts.models import CohortMember, KeepApart, Person
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.errors import DomainError
 from inreach.visits.warnings import visit_warnings
 
@@ -155,6 +155,7 @@ def man(visit_id: int, number: int, session_id: int | None = None, location: str
                     location=location)
     member = CohortMember(visit_id=visit_id, person=person, session_id=session_id,
                           walk_in=walk_in)
+    begin_write()
     db.session.add(member)
     db.session.commit()
     return member
@@ -163,6 +164,7 @@ def man(visit_id: int, number: int, session_id: int | None = None, location: str
 def keep_apart(visit_id: int, one: CohortMember, other: CohortMember) -> None:
     """Record that two men on the cohort must be kept apart."""
     first, second = sorted((one.person_id, other.person_id))
+    begin_write()
     db.session.add(KeepApart(visit_id=visit_id, first_id=first, second_id=second))
     db.session.commit()
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from inreach.attendance import services
 from inreach.audit.models import AuditEvent
 from inreach.cohorts.models import CohortMember, Person
-from inreach.database import db, utcnow
+from inreach.database import begin_write, db, utcnow
 from inreach.dates import today
 from inreach.errors import DomainError
 from inreach.roster.models import RosterEntry
@@ -31,6 +31,7 @@ def _man(visit_id: int, session_id: int | None, first: str, last: str, number: s
                     release_date=today() + timedelta(days=20), release_type="CRD",
                     interests="employment,housing", notes="Likes football")
     member = CohortMember(visit_id=visit_id, person=person, session_id=session_id)
+    begin_write()
     db.session.add(member)
     db.session.commit()
     return member
@@ -52,6 +53,7 @@ def day(app, make_user):
         elsewhere = planning.session(other.id)
         ada = planning.volunteer("Ada Fictional", user_id=users["volunteer"])
         planning.volunteer("Dee Fictional", user_id=users["stranger"])
+        begin_write()
         db.session.add(RosterEntry(visit_id=visit.id, volunteer_id=ada.id, role_on_day="IPS",
                                    confirmed=True))
         db.session.commit()
@@ -59,6 +61,7 @@ def day(app, make_user):
                    for name, details in MEN.items()}
         karl_before = CohortMember(visit_id=other.id, person_id=members["karl"].person_id,
                                    session_id=elsewhere.id, attendance="attended")
+        begin_write()
         db.session.add(karl_before)
         db.session.commit()
         return {"visit": visit.id, "other": other.id, "morning": morning.id,
@@ -102,6 +105,7 @@ def cancel(visit_id: int) -> None:
     """Cancel the visit behind the services' back."""
     from inreach.visits.models import Visit
 
+    begin_write()
     db.session.get(Visit, visit_id).status = "cancelled"
     db.session.commit()
 
@@ -232,6 +236,7 @@ def test_a_walk_in_with_a_release_date_keeps_it(ctx):
 
 def test_a_walk_in_known_from_before_keeps_what_we_knew(ctx):
     karl = db.session.scalar(select(Person).where(Person.prison_number == "B2345CD"))
+    begin_write()
     db.session.delete(db.session.scalar(select(CohortMember).where(
         CohortMember.visit_id == ctx["visit"], CohortMember.person_id == karl.id)))
     db.session.commit()
@@ -516,6 +521,7 @@ def test_no_man_s_name_goes_into_the_session_cookie(app, client, login_as):
         session = planning.session(visit.id)
         person = Person(prison_number="C3456DE", first_name="Zed", last_name="Cookietest")
         member = CohortMember(visit_id=visit.id, person=person, session_id=session.id)
+        begin_write()
         db.session.add(member)
         db.session.commit()
         path = f"/visits/{visit.id}/attendance/members/{member.public_id}/attended"

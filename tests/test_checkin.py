@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from inreach.accounts.models import User
 from inreach.audit.models import AuditEvent
 from inreach.checkin import services
-from inreach.database import db, utcnow
+from inreach.database import begin_write, db, utcnow
 from inreach.dates import local, today
 from inreach.errors import DomainError
 from inreach.roster.models import RosterEntry
@@ -47,6 +47,7 @@ def day(app, make_user):
             "ben_other": RosterEntry(visit_id=other.id, volunteer_id=ben.id,
                                      role_on_day="Probation", confirmed=True),
         }
+        begin_write()
         db.session.add_all(entries.values())
         db.session.commit()
         return {"visit": visit.id, "other": other.id, "users": users,
@@ -121,6 +122,7 @@ def test_signing_out_twice_is_refused_and_keeps_the_first_time(ctx):
 
 
 def test_nobody_signs_in_on_a_cancelled_visit(ctx):
+    begin_write()
     entry(ctx["ben"]).visit.status = "cancelled"
     db.session.commit()
     refused("visit_cancelled", services.sign_in, ctx["ben"], ctx["users"]["organiser"])
@@ -129,6 +131,7 @@ def test_nobody_signs_in_on_a_cancelled_visit(ctx):
 
 def test_someone_signed_in_can_still_sign_out_after_the_visit_is_cancelled(ctx):
     services.sign_in(ctx["ben"], ctx["users"]["organiser"])
+    begin_write()
     entry(ctx["ben"]).visit.status = "cancelled"
     db.session.commit()
     services.sign_out(ctx["ben"], ctx["users"]["organiser"])
@@ -141,6 +144,7 @@ def test_a_volunteer_not_confirmed_cannot_sign_in(ctx):
 
 @pytest.mark.parametrize("days, words", [(1, "opens on the day"), (-1, "closed")])
 def test_signing_in_is_only_on_the_day_of_the_visit(ctx, days, words):
+    begin_write()
     entry(ctx["ben"]).visit.date = today() + timedelta(days=days)
     db.session.commit()
     error = refused("not_visit_day", services.sign_in, ctx["ben"], ctx["users"]["organiser"])
@@ -216,6 +220,7 @@ def test_may_sign(ctx, who, ada, ben):
 
 def set_times(entry_id: int, signed_in: datetime | None, signed_out: datetime | None) -> None:
     """Put times on an entry directly, as if tapped then."""
+    begin_write()
     item = entry(entry_id)
     item.signed_in_at, item.signed_out_at = signed_in, signed_out
     db.session.commit()
@@ -281,6 +286,7 @@ def test_hours_csv_has_a_row_per_volunteer_and_a_total(ctx):
 
 
 def test_hours_csv_neutralises_formulas(ctx):
+    begin_write()
     db.session.get(RosterEntry, ctx["cy"]).role_on_day = "-2+3"
     ben = db.session.get(RosterEntry, ctx["ben"])
     ben.volunteer.name = "=HYPERLINK(\"http://evil.example\")"
@@ -400,6 +406,7 @@ def test_unknown_visits_and_entries_of_another_visit_are_not_found(app, client, 
 
 def test_the_page_says_when_signing_in_is_closed(app, client, day):
     with app.app_context():
+        begin_write()
         entry(day["ben"]).visit.status = "cancelled"
         db.session.commit()
     log_in_as(client, "organiser")

@@ -17,7 +17,7 @@ from inreach.audit.models import AuditEvent
 from inreach.cohorts import importing
 from inreach.cohorts.models import CohortMember, KeepApart, Person
 from inreach.cohorts.services import PersonDetails, add_to_cohort
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.errors import DomainError
 
 from . import planning
@@ -207,6 +207,7 @@ def test_keep_apart_pairs_between_men_on_the_visit(visit):
 
 def test_confirm_adds_every_eligible_man_with_keep_apart_pairs(visit):
     add_to_cohort(visit.id, PersonDetails("A9999ZZ", "On", "Already", SOON), None, TODAY)
+    begin_write()
     db.session.add(Person(prison_number="A2345BC", first_name="Old", last_name="Name"))
     db.session.commit()
     header = HEADER + ",keep_apart_from,interests"
@@ -453,6 +454,7 @@ def test_the_fictional_demo_list_is_offered_on_a_demo_database_only(app, client,
     assert client.get(path).status_code == 404
     assert "fictional demo list" not in client.get(page).get_data(as_text=True)
     with app.app_context():
+        begin_write()
         db.session.add(SiteSetting(key=DEMO, value="yes"))
         db.session.commit()
     response = client.get(path)

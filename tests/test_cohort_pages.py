@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from inreach.audit.models import AuditEvent
 from inreach.cohorts.models import CohortMember, KeepApart, Person
-from inreach.database import db
+from inreach.database import begin_write, db
 
 from . import planning
 from .conftest import csrf_token
@@ -27,6 +27,7 @@ def add_man(visit_id, number, session_id=None, first="Ann", last="Fictional", lo
                     release_date=VISIT_DAY + timedelta(days=20), location=location)
     member = CohortMember(visit_id=visit_id, person=person, session_id=session_id,
                           walk_in=walk_in)
+    begin_write()
     db.session.add(member)
     db.session.commit()
     return member
@@ -221,6 +222,7 @@ def test_moving_a_kept_apart_pair_together_is_shown_by_name_on_the_cohort_page(
     with app.app_context():
         first, third = (db.session.get(CohortMember, plan["member_ids"][index]) for index in (0, 2))
         low, high = sorted((first.person_id, third.person_id))
+        begin_write()
         db.session.add(KeepApart(visit_id=plan["visit"], first_id=low, second_id=high))
         db.session.commit()
     login_as("organiser")

@@ -2,6 +2,7 @@
 timezone-aware times and the append-only audit trail."""
 
 import re
+import sqlite3
 import threading
 from datetime import UTC, datetime
 
@@ -9,7 +10,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from inreach.accounts.models import User
@@ -17,8 +18,9 @@ from inreach.accounts.services import create_user
 from inreach.audit.models import AuditEvent
 from inreach.audit.services import record
 from inreach.cohorts.models import REFERENCE_ALPHABET
-from inreach.database import db
+from inreach.database import ReadTransactionWrite, begin_write, db, writes
 from inreach.demo.seed import seed_accounts
+from inreach.errors import DomainError
 
 from .conftest import PASSWORD
 
@@ -55,6 +57,7 @@ def test_upgrading_a_database_with_visits_keeps_them_and_gives_the_default_windo
     app = make_app(create_tables=False)
     with app.app_context():
         upgrade(revision="0002_visits")
+        begin_write()
         db.session.execute(text("INSERT INTO prisons (code, name, address, phone, email, "
                                 "visiting_notes, archived) VALUES ('WSI', 'HMP W', '', '', '', "
                                 "'', false)"))
@@ -75,6 +78,7 @@ def test_upgrading_a_database_with_cohorts_gives_each_man_a_paper_form_reference
     app = make_app(create_tables=False)
     with app.app_context():
         upgrade(revision="0004_directory")
+        begin_write()
         db.session.execute(text("INSERT INTO prisons (code, name, address, phone, email, "
                                 "visiting_notes, archived) VALUES ('WSI', 'HMP W', '', '', '', "
                                 "'', false)"))
@@ -105,9 +109,11 @@ def test_upgrading_a_database_with_cohorts_gives_each_man_a_paper_form_reference
 
 def test_migrated_audit_trail_is_append_only(migrated_app):
     with migrated_app.app_context():
+        begin_write()
         record("login")
         db.session.commit()
         for statement in ("UPDATE audit_events SET action = 'changed'", "DELETE FROM audit_events"):
+            begin_write()
             with pytest.raises(DatabaseError, match="append-only"):
                 db.session.execute(text(statement))
             db.session.rollback()
@@ -115,8 +121,10 @@ def test_migrated_audit_trail_is_append_only(migrated_app):
 
 
 def test_created_audit_trail_is_append_only(app_context):
+    begin_write()
     record("login")
     db.session.commit()
+    begin_write()
     with pytest.raises(DatabaseError, match="append-only"):
         db.session.execute(text("DELETE FROM audit_events"))
     db.session.rollback()
@@ -132,6 +140,7 @@ def test_times_come_back_timezone_aware_in_utc(app_context):
 
 def test_naive_datetimes_are_refused(app_context):
     user = create_user("t@test.example", "T", "admin", PASSWORD)
+    begin_write()
     user.created_at = datetime(2026, 1, 1)  # noqa: DTZ001  (the point of the test)
     with pytest.raises(Exception, match="naive datetime"):
         db.session.commit()
@@ -186,3 +195,54 @@ def test_concurrent_writers_on_the_suite_database(app):
     assert concurrent_user_creation(app) == []
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(User)) == 32
+
+
+def test_a_write_without_writes_is_refused_and_changes_nothing(app_context):
+    db.session.scalar(select(func.count()).select_from(User))  # a read transaction is open
+    db.session.add(User(email="sneaky@test.example", display_name="S", role="volunteer",
+                        password_hash="x"))
+    with pytest.raises(ReadTransactionWrite):
+        db.session.flush()
+    db.session.rollback()
+    with pytest.raises(ReadTransactionWrite):
+        db.session.execute(delete(AuditEvent))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_a_write_service_rolls_back_when_it_raises_and_joins_an_outer_one(app_context):
+    @writes
+    def add_then_refuse(email: str) -> None:
+        db.session.add(User(email=email, display_name="R", role="volunteer", password_hash="x"))
+        db.session.flush()
+        raise DomainError("refused", "No")
+
+    @writes
+    def outer() -> None:
+        record("outer.started")
+        try:
+            add_then_refuse("inner@test.example")
+        except DomainError:
+            pass  # the outer service decides: its own audit row still commits
+        db.session.commit()
+
+    with pytest.raises(DomainError):
+        add_then_refuse("alone@test.example")
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+    outer()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+def test_only_writes_take_sqlites_write_lock(sqlite_app, tmp_path):
+    other = sqlite3.connect(tmp_path / "sqlite-only.sqlite", timeout=0, isolation_level=None)
+    with sqlite_app.app_context():
+        try:
+            db.session.scalar(select(func.count()).select_from(User))  # a read is open
+            other.execute("BEGIN IMMEDIATE")  # another writer gets the lock at once
+            other.execute("ROLLBACK")
+            begin_write()
+            with pytest.raises(sqlite3.OperationalError, match="locked"):  # not while we write
+                other.execute("BEGIN IMMEDIATE")
+        finally:
+            other.close()
+            db.session.rollback()

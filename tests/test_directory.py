@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from inreach.audit.models import AuditEvent
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.dates import today
 from inreach.directory import services
 from inreach.directory.models import Phone, Service, ServiceArea, ServicePathway
@@ -118,6 +118,7 @@ def test_bad_input_is_refused_naming_the_field_and_changes_nothing(app_context, 
 
 def test_the_database_refuses_a_referable_service_without_next_steps(app_context):
     service = add_service()
+    begin_write()
     service.referable = True
     with pytest.raises(Exception, match="referable_next_steps"):
         db.session.commit()
@@ -197,6 +198,7 @@ def entry(app):
 def test_service_descriptions_stored_raw_are_shown_as_text_never_markup(app, client, login_as):
     with app.app_context():
         org_id = organisation()
+        begin_write()
         db.session.add(Service(organisation_id=org_id, name="Raw <img src=x>", oruk_id="raw-1",
                                description="<script>alert(1)</script>"))
         db.session.commit()

@@ -17,7 +17,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from inreach.audit.models import AuditEvent
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.dates import today
 from inreach.directory import importing, oruk
 from inreach.directory.entries import ImportRefused
@@ -64,6 +64,7 @@ def fill_directory() -> None:
         referable=True, next_steps="We call within 5 working days.",
         referral_contact="Housing team", referral_details=["prison_number", "release_date"]),
         None)
+    begin_write()
     housing.contacts.append(Contact(name="Ana Fictional", title="Caseworker", phones=[
         Phone(number="020 7946 0002", description="Direct line")]))
     housing.assured_date, housing.assurer_email = date(2026, 5, 1), "olu@example.org"
@@ -86,6 +87,7 @@ def table_counts() -> dict[str, int]:
 def clear_directory() -> None:
     """Empty every directory table, as a new database would be."""
     for model in TABLES:
+        begin_write()
         db.session.execute(delete(model))
     db.session.commit()
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from inreach.audit.models import AuditEvent
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.errors import DomainError
 from inreach.gate_list import services
 from inreach.roster.models import RosterEntry
@@ -38,6 +38,7 @@ VISITORS = [
 
 def add(visit_id: int, volunteer_id: int, role: str, escorted: bool = False) -> None:
     """Put a volunteer on a visit's roster."""
+    begin_write()
     db.session.add(RosterEntry(visit_id=visit_id, volunteer_id=volunteer_id, role_on_day=role,
                                escorted=escorted))
     db.session.commit()
@@ -48,18 +49,22 @@ def build_plan() -> dict:
     man's details in the notes, contact details, another prison, another visit."""
     wsi, other = planning.prison(), planning.prison("BMI", "HMP Birmingham")
     visit = planning.visit(wsi.id, VISIT_DAY, status="confirmed")
+    begin_write()
     visit.purpose = "Employment support for John Prisoner (A1234BC)"
     visit.notes = "Cell 4-12 asked for housing advice"
     visit.contact_name, visit.contact_phone = "Pat Contact", "01234 567890"
     planning.session(visit.id, "Cohort 2", "13:30", "15:00")
     planning.session(visit.id, "Cohort 1", "09:45", "12:00")
     ann = planning.volunteer("Ann Cleared")
+    begin_write()
     ann.email, ann.phone = "ann@example.org", "07700 900123"
     bo = planning.volunteer("bo Waiting", "Probation Service")
     cy, di = planning.volunteer("Cy Lapsed"), planning.volunteer("Di Elsewhere", "Shelter")
     stay_home = planning.volunteer("Ed Not Rostered")
     planning.clear(ann.id, wsi.id)
-    planning.clear(bo.id, wsi.id, state="submitted").id_type = "driving_licence"
+    bo_clearance = planning.clear(bo.id, wsi.id, state="submitted")
+    begin_write()
+    bo_clearance.id_type = "driving_licence"
     planning.clear(cy.id, wsi.id, cleared_on=VISIT_DAY - timedelta(days=400),
                    expires_on=VISIT_DAY - timedelta(days=1))
     planning.clear(di.id, other.id)  # cleared, with ID seen, but at another prison
@@ -149,6 +154,7 @@ def test_spreadsheet_formulas_are_neutralised(app_context):
 ])
 def test_arrival_time(app_context, arrival, sessions, expected):
     visit = planning.visit(planning.prison().id, VISIT_DAY)
+    begin_write()
     visit.arrival_time = arrival
     for number, starts in enumerate(sessions):
         planning.session(visit.id, f"Cohort {number}", starts, "15:00")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from inreach.audit.models import AuditEvent
-from inreach.database import db, utcnow
+from inreach.database import begin_write, db, utcnow
 from inreach.errors import DomainError
 from inreach.packs import batches, documents
 from inreach.packs.content import PackOptions
@@ -88,6 +88,7 @@ def test_a_batch_is_audited_for_each_man_and_on_download(day):
 
 def test_a_finished_batch_is_kept_only_for_a_while(app, day):
     first = finished(day, "forms").id
+    begin_write()
     db.session.execute(update(PrintJob).values(finished_at=utcnow() - timedelta(
         minutes=app.config["PRINT_BATCH_KEEP_MINUTES"] + 1)))
     db.session.commit()
@@ -120,6 +121,7 @@ def test_a_batch_still_running_long_after_it_started_is_shown_as_stopped(day):
     job = PrintJob(session_id=day["session"], kind="packs", total=3,
                    started_by=day["users"]["organiser"],
                    started_at=utcnow() - timedelta(minutes=20))
+    begin_write()
     db.session.add(job)
     db.session.commit()
     assert batches.stalled(job)
@@ -156,6 +158,7 @@ def test_hostile_directory_entries_fetch_nothing_and_print_as_text(day):
         name = values.pop("name")
         service = entry(name, ["Camden"], ["health"], "020 7946 0009", referable=True,
                         **values)
+        begin_write()
         service.next_steps = f'<img src="http://127.0.0.1:{server.server_port}/next.png">'
         db.session.commit()
         john = documents.member(day["visit"], day["session"], day["john"])
@@ -177,6 +180,7 @@ def test_hostile_directory_entries_fetch_nothing_and_print_as_text(day):
 
 def test_the_purge_command_deletes_expired_batch_pdfs_only(app, day, runner):
     kept, old = finished(day, "forms").id, finished(day, "forms").id
+    begin_write()
     db.session.execute(update(PrintJob).where(PrintJob.id == old).values(
         finished_at=utcnow() - timedelta(minutes=app.config["PRINT_BATCH_KEEP_MINUTES"] + 1)))
     db.session.commit()

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from inreach.audit.models import AuditEvent
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.packs import batches
 from inreach.packs.models import PrintJob
 
@@ -156,6 +156,7 @@ def test_a_running_batch_page_refreshes_itself(app, client, organiser):
     with app.app_context():
         job = PrintJob(session_id=organiser["session"], kind="forms", total=3, done=1,
                        started_by=organiser["users"]["organiser"])
+        begin_write()
         db.session.add(job)
         db.session.commit()
         public_id = job.public_id

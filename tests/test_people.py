@@ -9,7 +9,7 @@ from sqlalchemy import select
 from inreach.attendance import services as attendance
 from inreach.audit.models import AuditEvent
 from inreach.cohorts.models import Person
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.dates import today
 from inreach.errors import DomainError
 from inreach.people.services import person_page
@@ -70,6 +70,7 @@ def test_the_page_shows_his_details_and_history(app, client, day):  # noqa: F811
         attendance.add_walk_in(day["visit"], day["afternoon"], "Mo", "Newman", "D4567EF",
                                day["users"]["organiser"], today())
         mo = db.session.scalar(select(Person).where(Person.prison_number == "D4567EF"))
+        begin_write()
         mo.easy_read, mo.interpreter_language = True, "Polish"
         db.session.commit()
         public_id = mo.public_id

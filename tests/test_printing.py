@@ -1,6 +1,7 @@
 """The printing service: plain contexts only, a fetcher that serves only our static files, and
 PDFs a person can read (title, language, embedded fonts, A4, extractable text)."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import pytest
 from jinja2 import FileSystemLoader, UndefinedError
 from markupsafe import Markup
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 
 from inreach.printing import services
 from inreach.printing.services import ORIGIN, ResourceRefused, StaticOnlyFetcher
@@ -138,9 +140,10 @@ def test_a_pdf_has_its_title_language_a4_pages_embedded_fonts_and_readable_text(
 
 
 def test_a_demo_database_says_so_on_paper(app_context):
-    from inreach.database import db
+    from inreach.database import begin_write, db
     from inreach.site.models import DEMO, SiteSetting
 
+    begin_write()
     db.session.add(SiteSetting(key=DEMO, value="yes"))
     db.session.commit()
     text = pdf_text(services.render_pdf("printing/base.html", {}, title="Demo"))
@@ -252,3 +255,26 @@ def test_the_fetcher_serves_static_files(folders, url):
     assert response.content_type == "image/svg+xml"
     assert STATIC_MARKER.encode() in response.read()
     response.close()
+
+
+def test_each_thread_makes_one_font_configuration_and_reuses_it(app, monkeypatch):
+    """WeasyPrint's own per-document font configuration leaks native memory (see the service's
+    docstring), so a thread reuses one; another thread gets its own, never shared."""
+    made = []
+    original = FontConfiguration.__init__
+
+    def counted(self):
+        made.append(self)
+        original(self)
+
+    monkeypatch.setattr(FontConfiguration, "__init__", counted)
+
+    def print_documents(count: int) -> list[bytes]:
+        return [services.html_to_pdf(services.BLANK_PAGE, title="Blank",
+                                     static_folder=app.static_folder) for _ in range(count)]
+
+    for thread, documents in enumerate((3, 2), start=1):
+        with ThreadPoolExecutor(1) as new_thread:
+            pdfs = new_thread.submit(print_documents, documents).result()
+        assert len(made) == thread
+        assert all("This page is left blank." in pdf_text(pdf) for pdf in pdfs)

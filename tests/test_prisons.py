@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from inreach.audit.models import AuditEvent
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.errors import DomainError
 from inreach.prisons import services
 from inreach.prisons.models import Prison
@@ -44,6 +44,7 @@ def add_clearance(prison_id: int) -> None:
     """A volunteer with a clearance at the prison (inside an app context)."""
     organisation = Organisation(name="Demo Trust", kind="nhs_trust")
     volunteer = Volunteer(name="Vee", organisation=organisation)
+    begin_write()
     db.session.add(Clearance(volunteer=volunteer, prison_id=prison_id, state="submitted"))
     db.session.commit()
 
@@ -51,6 +52,7 @@ def add_clearance(prison_id: int) -> None:
 def add_visit(prison_id: int) -> None:
     """A visit at the prison (inside an app context)."""
     day = date.today() + timedelta(days=30)
+    begin_write()
     db.session.add(Visit(prison_id=prison_id, date=day, title="Day", gate_list_deadline=day))
     db.session.commit()
 

@@ -3,6 +3,8 @@ step, the outbox's JSON answers, replays after logout, tampering, and typing in 
 by its reference."""
 
 import re
+import threading
+import time
 import uuid
 
 import pytest
@@ -229,3 +231,31 @@ def test_volunteers_read_the_wording_but_cannot_publish(client, place):
     token = csrf_token(client, "/")
     assert client.post("/consent/new", data={"csrf_token": token, "text": "x" * 80}
                        ).status_code == 403
+
+
+def test_a_long_read_elsewhere_does_not_hold_up_a_save(app, client, place):
+    """Another request reading (an export, a PDF) holds a read transaction open; a tablet's
+    save goes through at once, not after the reader ends (15 s of lock wait before)."""
+    as_user(client, "volunteer@test.example")
+    data = answers(client, place["john_url"], channel="offline")
+    reading, done = threading.Event(), threading.Event()
+
+    def long_read() -> None:
+        with app.app_context():
+            db.session.scalar(select(func.count()).select_from(ReferralSet))
+            reading.set()
+            done.wait(30)
+            db.session.remove()
+
+    reader = threading.Thread(target=long_read)
+    reader.start()
+    try:
+        assert reading.wait(10)
+        started = time.monotonic()
+        response = client.post(place["john_url"], data=data, headers={"X-Outbox": "1"})
+        took = time.monotonic() - started
+    finally:
+        done.set()
+        reader.join()
+    assert response.json["ok"] and sets(app) == 1
+    assert took < 5, f"the save waited {took:.1f} s for a reader"

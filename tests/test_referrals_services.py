@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from inreach.accounts.models import User
 from inreach.audit.models import AuditEvent
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.dates import today
 from inreach.errors import DomainError
 from inreach.referrals import services
@@ -55,6 +55,7 @@ def day(app, make_user):
         elsewhere = planning.session(other.id)
         ada = planning.volunteer("Ada Fictional", user_id=users["volunteer"])
         dee = planning.volunteer("Dee Fictional", user_id=users["stranger"])
+        begin_write()
         db.session.add_all([
             RosterEntry(visit_id=visit.id, volunteer_id=ada.id, role_on_day="IPS",
                         confirmed=True),
@@ -399,6 +400,7 @@ def test_ten_tablets_sending_the_same_submission_store_it_once(app, day, first_u
     submission = capture(day, chosen=[housing, work], consent={housing: True, work: False})
     with app.app_context():
         if not first_use:
+            begin_write()
             wording_version(day["wording"])  # stores the first wording
             db.session.commit()
         before = counts()

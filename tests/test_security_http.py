@@ -7,7 +7,7 @@ from sqlalchemy import select, update
 
 from inreach.accounts.models import LoginSession
 from inreach.audit.models import AuditEvent
-from inreach.database import db, utcnow
+from inreach.database import begin_write, db, utcnow
 
 from .conftest import PASSWORD, csrf_token, log_in
 
@@ -182,6 +182,7 @@ def test_activity_keeps_the_session_alive(client, login_as):
 def test_absolute_timeout_logs_out(app, client, login_as):
     login_as("organiser")
     with app.app_context():
+        begin_write()
         db.session.execute(update(LoginSession).values(
             created_at=utcnow().replace(year=utcnow().year - 1)))
         db.session.commit()
@@ -273,6 +274,7 @@ def test_a_clash_caught_by_the_database_is_a_409_and_nothing_is_saved(app, clien
     @public
     def race():
         """What a request loses when another saved the same code a moment before."""
+        begin_write()
         db.session.add(Prison(code="WSI", name="First"))
         db.session.add(Prison(code="WSI", name="Second"))
         db.session.commit()

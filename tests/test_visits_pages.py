@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.roster.models import RosterEntry
 from inreach.visits.models import Visit, VisitSession
 
@@ -24,6 +24,7 @@ def plan(app):
         session = planning.session(visit.id)
         ann, bo = planning.volunteer("Ann Cleared"), planning.volunteer("Bo Waiting")
         planning.clear(ann.id, wsi.id)
+        begin_write()
         db.session.add_all([
             RosterEntry(visit_id=visit.id, volunteer_id=ann.id, role_on_day="IPS specialist",
                         confirmed=True),
@@ -169,6 +170,7 @@ def test_a_volunteer_sees_only_the_visits_they_are_rostered_on(app, client, make
     user_id = make_user("volunteer")
     with app.app_context():
         me = planning.volunteer("Val Me", user_id=user_id)
+        begin_write()
         db.session.add(RosterEntry(visit_id=plan["visit"], volunteer_id=me.id,
                                    role_on_day="Mentor"))
         db.session.commit()

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from inreach.audit.models import AuditEvent
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.errors import DomainError
 from inreach.roster import services as roster
 from inreach.roster.models import RosterEntry
@@ -70,6 +70,7 @@ def test_an_archived_prison_cannot_be_chosen_but_may_stay(wsi):
     closed = planning.prison("XXI", "HMP Closed", archived=True)
     with pytest.raises(DomainError):
         services.create_visit(details(closed.id), ACTOR, TODAY)
+    begin_write()
     wsi.archived = True
     db.session.commit()
     services.update_visit(visit.id, details(wsi.id, title="Renamed"), ACTOR)
@@ -126,6 +127,7 @@ def test_a_session_may_be_moved_without_clashing_with_itself(visit):
 
 
 def test_the_database_refuses_impossible_sessions_too(visit):
+    begin_write()
     db.session.add(VisitSession(visit_id=visit.id, label="X", starts_at=time(12), ends_at=time(9),
                                 room="R", capacity=5))
     with pytest.raises(Exception, match="(?i)check"):
@@ -191,6 +193,7 @@ def test_roster_refuses_duplicates_other_visits_sessions_and_archived_volunteers
     other_visit = services.create_visit(details(wsi.id, date=date(2027, 5, 5)), ACTOR, TODAY)
     foreign = services.add_session(other_visit.id, slot(), ACTOR)
     sam, gone = planning.volunteer("Sam"), planning.volunteer("Gone")
+    begin_write()
     gone.archived = True
     db.session.commit()
     entry = roster.add_to_roster(visit.id, sam.id, "Mentor", False, [first.id, first.id], ACTOR)
@@ -223,6 +226,7 @@ def test_sessions_can_be_set_and_cleared(visit):
 
 def test_someone_who_signed_in_stays_on_the_roster(visit):
     entry = roster.add_to_roster(visit.id, planning.volunteer().id, "Mentor", False, [], ACTOR)
+    begin_write()
     entry.signed_in_at = db.func.now()
     db.session.commit()
     with pytest.raises(DomainError) as error:

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select
 
 from ..audit.services import record
-from ..database import db, utcnow
+from ..database import db, utcnow, writes
 from ..errors import DomainError
 from .models import LoginFailure, LoginSession, User
 from .roles import ROLES
@@ -93,6 +93,7 @@ def _recent_failures(account_key: str, now: datetime) -> int:
     return db.session.scalar(query)
 
 
+@writes
 def log_in(email: str, password: str) -> tuple[User, str]:
     """Check the credentials and open a login session; returns the user and the cookie token."""
     now = utcnow()
@@ -153,6 +154,7 @@ def user_for_session(token: str, last_seen: float | None) -> User | None:
     return user if user and user.active else None
 
 
+@writes
 def log_out(token: str, user_id: int) -> None:
     """End this login session so its cookie no longer works anywhere."""
     db.session.execute(delete(LoginSession).where(LoginSession.token_hash == _token_hash(token)))
@@ -160,6 +162,7 @@ def log_out(token: str, user_id: int) -> None:
     db.session.commit()
 
 
+@writes
 def change_password(user: User, current: str, new: str, keep_token: str) -> None:
     """Change a user's own password and end their other login sessions."""
     if not password_matches(user.password_hash, current):
@@ -176,6 +179,7 @@ def change_password(user: User, current: str, new: str, keep_token: str) -> None
     db.session.commit()
 
 
+@writes
 def create_user(email: str, display_name: str, role: str, password: str,
                 actor_id: int | None = None) -> User:
     """Add a user; refuses a duplicate email, an unknown role or a weak password."""
@@ -196,6 +200,7 @@ def create_user(email: str, display_name: str, role: str, password: str,
     return user
 
 
+@writes
 def set_active(user_id: int, active: bool, actor_id: int) -> User:
     """Enable or disable a user; disabling ends all their login sessions at once."""
     user = db.session.get(User, user_id)

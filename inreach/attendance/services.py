@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ..accounts.models import User
 from ..accounts.roles import PLANNERS, VOLUNTEER
 from ..audit.services import record
 from ..cohorts.models import DNA_REASONS, CohortMember, Person
 from ..cohorts.services import PersonDetails, get_member, join_cohort, prison_number
-from ..database import db, utcnow
+from ..database import db, utcnow, writes
 from ..errors import DomainError
 from ..visits.models import Visit, VisitSession
 from ..visits.services import get_session, get_visit, may_view
@@ -73,6 +74,7 @@ def _member_for(visit_id: int, public_id: str, actor_id: int) -> CohortMember:
     return db.session.get(CohortMember, member.id, with_for_update=True, populate_existing=True)
 
 
+@writes
 def _set(member: CohortMember, attendance: str | None, reason: str | None, action: str,
          actor_id: int) -> CohortMember:
     """Record the new state now, with an audit row, and commit."""
@@ -143,7 +145,7 @@ def session_of(visit_id: int, session_id: int) -> VisitSession:
 def session_sheet(visit_id: int, session_id: int) -> Sheet:
     """The men placed in a session, by last then first name, with counts. Reads only."""
     session = session_of(visit_id, session_id)
-    query = (select(CohortMember).join(Person)
+    query = (select(CohortMember).join(Person).options(contains_eager(CohortMember.person))
              .where(CohortMember.visit_id == visit_id, CohortMember.session_id == session.id)
              .order_by(Person.last_name, Person.first_name, CohortMember.id))
     rows = [_row(member) for member in db.session.scalars(query)]
@@ -167,6 +169,7 @@ def _walk_in_details(number: str, first_name: str, last_name: str,
     return details
 
 
+@writes
 def add_walk_in(visit_id: int, session_id: int, first_name: str, last_name: str,
                 prison_number_text: str, actor_id: int, today: date,
                 release_date: date | None = None) -> CohortMember:

@@ -1,9 +1,12 @@
 """Writing and reading the audit trail. Recording joins the caller's transaction."""
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..database import db
+from ..paging import KeysetPage, keyset
 from .models import AuditEvent
+
+PAGE_SIZE = 100
 
 
 def record(action: str, actor_id: int | None = None, object_type: str | None = None,
@@ -20,7 +23,17 @@ def record(action: str, actor_id: int | None = None, object_type: str | None = N
     return event
 
 
-def recent(limit: int = 200, offset: int = 0) -> list[AuditEvent]:
-    """The newest audit rows first."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
-    return list(db.session.scalars(query))
+def record_all(actor_id: int | None, rows: list[tuple[str, str, object]]) -> None:
+    """Add several audit rows, each (action, object type, object id), in one INSERT."""
+    if rows:
+        db.session.execute(insert(AuditEvent), [
+            {"actor_id": actor_id, "action": action, "object_type": object_type,
+             "object_id": str(object_id)} for action, object_type, object_id in rows])
+
+
+def recent(size: int = PAGE_SIZE, older_than: int | None = None,
+           newer_than: int | None = None) -> KeysetPage:
+    """A page of the trail, newest first: the newest rows, or those just older or newer than a
+    row id already shown. Paged by id, not OFFSET, so a page deep in a year of rows costs what
+    the first does."""
+    return keyset(select(AuditEvent), AuditEvent.id, size, older_than, newer_than)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..accounts.roles import PLANNERS, VOLUNTEER
 from ..audit.services import record
-from ..database import db, utcnow
+from ..database import db, utcnow, writes
 from ..dates import local, today
 from ..errors import DomainError
 from ..printing.spreadsheet import csv_text
@@ -105,6 +106,7 @@ def sign_in_closed(visit: Visit) -> DomainError | None:
     return None
 
 
+@writes
 def sign_in(entry_id: int, actor_id: int) -> RosterEntry:
     """Record that a confirmed volunteer arrived, now; only on the day of a live visit."""
     entry = _entry_for(entry_id, actor_id)
@@ -124,6 +126,7 @@ def sign_in(entry_id: int, actor_id: int) -> RosterEntry:
     return entry
 
 
+@writes
 def sign_out(entry_id: int, actor_id: int) -> RosterEntry:
     """Record that a signed-in volunteer left, now."""
     entry = _entry_for(entry_id, actor_id)
@@ -139,6 +142,7 @@ def sign_out(entry_id: int, actor_id: int) -> RosterEntry:
     return entry
 
 
+@writes
 def undo(entry_id: int, actor_id: int) -> str:
     """Planners only: take back the last tap (a sign-out, else a sign-in); returns which."""
     actor = db.session.get(User, actor_id)
@@ -182,7 +186,8 @@ def visit_hours(visit_id: int, volunteer_id: int | None = None) -> VisitHours:
     two places, None until signed out) and state (not_arrived / signed_in / signed_out).
     Pass ``volunteer_id`` for that volunteer's row only. Reads only; no audit row.
     """
-    query = select(RosterEntry).where(RosterEntry.visit_id == visit_id)
+    query = (select(RosterEntry).where(RosterEntry.visit_id == visit_id)
+             .options(joinedload(RosterEntry.volunteer).joinedload(Volunteer.organisation)))
     if volunteer_id is not None:
         query = query.where(RosterEntry.volunteer_id == volunteer_id)
     rows = sorted((_row(entry) for entry in db.session.scalars(query)),
@@ -195,6 +200,7 @@ def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M}" if moment else ""
 
 
+@writes
 def hours_csv(visit_id: int, actor_id: int) -> str:
     """The visit's volunteer hours as CSV text with a total row; the export is audited."""
     data = visit_hours(visit_id)

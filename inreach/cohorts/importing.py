@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit.services import record
-from ..database import db
+from ..database import db, writes
 from ..errors import DomainError, check_lengths
 from ..visits.models import Visit
 from ..visits.services import get_visit
@@ -273,6 +273,7 @@ def keep_apart(rows: list[PreviewRow], on_visit) -> KeepApartCheck:
     return KeepApartCheck(sorted(pairs), sorted(unknown))
 
 
+@writes
 def record_preview(visit_id: int, actor_id: int, rows: list[PreviewRow]) -> None:
     """Leave an audit row that a list was previewed (counts only, no personal data)."""
     tally = counts(rows)
@@ -299,6 +300,7 @@ def _write(visit: Visit, rows: list[PreviewRow], on_visit: dict[str, int]) -> in
     return len(new_pairs - existing)
 
 
+@writes
 def confirm(visit_id: int, content: bytes, actor_id: int, today: date) -> dict[str, int]:
     """Read and check the file again, then add every eligible man in one transaction (all or
     nothing) with one audit row; returns the counts per status and of keep-apart pairs."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..audit.services import record
-from ..database import db
+from ..database import db, writes
 from ..errors import DomainError
 from ..visits.models import Visit
 from ..visits.services import get_visit
@@ -63,6 +63,7 @@ def plan(visit: Visit, keep_wing_together: bool) -> Allocation:
     return allocate(men, slots, pairs, keep_wing_together)
 
 
+@writes
 def run_allocation(visit_id: int, keep_wing_together: bool, actor_id: int) -> Allocation:
     """Place the visit's unplaced men automatically, in one transaction with one audit row."""
     visit = get_visit(visit_id)
@@ -79,6 +80,7 @@ def run_allocation(visit_id: int, keep_wing_together: bool, actor_id: int) -> Al
     return result
 
 
+@writes
 def move(visit_id: int, member_public_id: str, session_id: int | None,
          actor_id: int) -> CohortMember:
     """Move one man to a session of the visit (or out of all); clashes are reported, not refused."""
@@ -111,7 +113,8 @@ def clashes(visit_id: int) -> Clashes:
 def waiting_reasons(visit: Visit) -> dict[int, str]:
     """Why each man without a session is waiting, by cohort member id."""
     result = plan(visit, keep_wing_together=False)
-    waiting = {member_id for member_id in result.placed if member_id not in placed_ids(visit)}
+    placed = placed_ids(visit)
+    waiting = {member_id for member_id in result.placed if member_id not in placed}
     return result.unplaced | {member_id: "not allocated yet" for member_id in waiting}
 
 
@@ -121,6 +124,7 @@ def placed_ids(visit: Visit) -> set[int]:
         CohortMember.visit_id == visit.id, CohortMember.session_id.is_not(None))))
 
 
+@writes
 def record_viewed(visit_id: int, actor_id: int) -> None:
     """Audit that someone saw the cohort's names and prison numbers."""
     record("cohort.viewed", actor_id, "visit", visit_id)

@@ -3,9 +3,10 @@ to tick attendance and sign, as PDF and CSV. Rows are plain values built here, s
 the CSV show the same thing."""
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ..audit.services import record
-from ..database import db
+from ..database import db, writes
 from ..errors import DomainError
 from ..printing.services import render_pdf
 from ..printing.spreadsheet import csv_text
@@ -26,8 +27,10 @@ def session_of(visit_id: int, session_id: int) -> VisitSession:
 
 
 def register_order(session_id: int) -> list[CohortMember]:
-    """The men placed in a session as the register lists them: by name, walk-ins last."""
-    query = (select(CohortMember).join(Person).where(CohortMember.session_id == session_id)
+    """The men placed in a session as the register lists them: by name, walk-ins last (each
+    with his details, in the same query)."""
+    query = (select(CohortMember).join(Person).options(contains_eager(CohortMember.person))
+             .where(CohortMember.session_id == session_id)
              .order_by(CohortMember.walk_in, Person.last_name, Person.first_name, Person.id))
     return list(db.session.scalars(query))
 
@@ -57,6 +60,7 @@ def csv_rows(data: dict) -> list[list[str]]:
                         "Yes" if man["walk_in"] else "No", "", ""] for man in data["men"])]
 
 
+@writes
 def _record_download(session_id: int, actor_id: int, file_format: str) -> None:
     """Audit and commit that this person downloaded the session's register."""
     record("register.downloaded", actor_id, "session", session_id, detail=file_format)

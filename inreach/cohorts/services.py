@@ -6,9 +6,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ..audit.services import record
-from ..database import db
+from ..database import db, writes
 from ..errors import DomainError
 from ..visits.models import Visit
 from ..visits.services import get_visit
@@ -106,6 +107,7 @@ def member_of(visit_id: int, person_id: int) -> CohortMember | None:
         CohortMember.visit_id == visit_id, CohortMember.person_id == person_id))
 
 
+@writes
 def add_to_cohort(visit_id: int, details: PersonDetails, actor_id: int | None, today: date,
                   walk_in: bool = False) -> CohortMember:
     """Add one man to a visit's cohort: eligible men, or anyone who walks in on the day."""
@@ -140,6 +142,7 @@ def join_cohort(visit_id: int, details: PersonDetails, actor_id: int | None, tod
     return member
 
 
+@writes
 def set_window(visit_id: int, from_days: int, to_days: int, actor_id: int) -> Visit:
     """Set who is eligible: release between ``from_days`` and ``to_days`` after the visit."""
     visit = get_visit(visit_id)
@@ -157,8 +160,9 @@ def set_window(visit_id: int, from_days: int, to_days: int, actor_id: int) -> Vi
 
 
 def cohort(visit_id: int) -> list[CohortMember]:
-    """Everyone on a visit's cohort, by last then first name."""
-    query = (select(CohortMember).join(Person).where(CohortMember.visit_id == visit_id)
+    """Everyone on a visit's cohort, by last then first name (each with his details)."""
+    query = (select(CohortMember).join(Person).options(contains_eager(CohortMember.person))
+             .where(CohortMember.visit_id == visit_id)
              .order_by(Person.last_name, Person.first_name))
     return list(db.session.scalars(query))
 

@@ -12,7 +12,7 @@ from ..accounts.services import create_user
 from ..cohorts.importing import confirm as import_prison_list
 from ..cohorts.models import CohortMember
 from ..cohorts.placement import run_allocation
-from ..database import db
+from ..database import db, writes
 from ..dates import today
 from ..errors import DomainError
 from ..prisons.models import Prison
@@ -48,6 +48,7 @@ def demo_email(role: str) -> str:
     return f"{role}@example.org"
 
 
+@writes
 def seed(password: str) -> list[str]:
     """Fill an empty or demo database with demo data; running it again changes nothing."""
     has_users = db.session.scalar(select(User.id).limit(1)) is not None

@@ -3,10 +3,22 @@
 Organisers and admins import; auditors may also export. The directory holds services, not
 men, so downloads are named by date only."""
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, url_for
+from collections.abc import Iterator
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    g,
+    redirect,
+    render_template,
+    stream_with_context,
+    url_for,
+)
 
 from ..accounts.access import allow
 from ..accounts.roles import PLAN_READERS, PLANNERS
+from ..database import end_read
 from ..dates import today
 from . import flat_csv, importing, oruk, services
 from .entries import MAX_SERVICES, ImportRefused
@@ -15,27 +27,37 @@ from .exchange_forms import DirectoryUploadForm
 bp = Blueprint("directory_exchange", __name__, url_prefix="/directory")
 
 
-def _download(content: bytes, mimetype: str, extension: str) -> Response:
-    """A file download named after today's date."""
+def _download(content: Iterator[bytes], mimetype: str, extension: str) -> Response:
+    """A file download named after today's date, streamed as it is written."""
     filename = f"directory-{today():%Y-%m-%d}.{extension}"
-    return Response(content, mimetype=mimetype, headers={
+    return Response(stream_with_context(content), mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _export_ids() -> list[int]:
+    """Every service's id in export order; the read then ends, so the download that follows
+    holds no connection while it is written (it reads a batch at a time, each read short)."""
+    ids = services.export_ids()
+    end_read()
+    return ids
 
 
 @bp.route("/export.json")
 @allow(*PLAN_READERS)
 def export_json():
     """Every service as Open Referral UK JSON."""
-    text = oruk.export_text(services.find_services(everything=True))
-    return _download(text.encode("utf-8"), "application/json", "json")
+    ids = _export_ids()
+    chunks = oruk.export_chunks(len(ids), services.services_in_batches(ids))
+    return _download((chunk.encode("utf-8") for chunk in chunks), "application/json", "json")
 
 
 @bp.route("/export.csv")
 @allow(*PLAN_READERS)
 def export_csv():
     """Every service as one CSV row."""
-    return _download(flat_csv.export_bytes(services.find_services(everything=True)),
-                     "text/csv", "csv")
+    ids = _export_ids()
+    return _download(flat_csv.export_chunks(services.services_in_batches(ids)), "text/csv",
+                     "csv")
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -3,6 +3,7 @@ export, and reading it back into plain entry values. Pure functions: no database
 
 import csv
 import io
+from collections.abc import Iterable, Iterator
 
 from ..printing.spreadsheet import FORMULA_STARTS, csv_download, csv_text
 from .entries import (
@@ -36,7 +37,15 @@ TEXT = ("name", "status", "description", "url", "email", "eligibility", "applica
 
 def export_bytes(services: list[Service]) -> bytes:
     """The services as a CSV download, every cell safe to open in a spreadsheet."""
-    return csv_download(csv_text([list(COLUMNS), *(row(service) for service in services)]))
+    return b"".join(export_chunks([services]))
+
+
+def export_chunks(batches: Iterable[list[Service]]) -> Iterator[bytes]:
+    """The download in pieces, the header first and then one per batch of services, so it can
+    be written while it is read."""
+    yield csv_download(csv_text([list(COLUMNS)]))
+    for batch in batches:
+        yield csv_text([row(service) for service in batch]).encode("utf-8")
 
 
 def row(service: Service) -> list[str]:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from ..audit.services import record
-from ..database import db
+from ..database import db, writes
 from ..errors import DomainError
 from . import flat_csv, oruk, services
 from .entries import ContactEntry, Entry, ImportRefused, refuse
@@ -33,6 +33,7 @@ class Counts:
         return f"{self.added} added, {self.updated} updated, {self.removed} removed"
 
 
+@writes
 def import_file(content: bytes, filename: str, remove_missing: bool, actor_id: int) -> Counts:
     """Check every entry in the file, then add and update them all (and, only when asked,
     remove services that are not in the file); refuses with every problem found."""

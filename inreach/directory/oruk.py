@@ -3,6 +3,7 @@ entry values. Field names are ORUK's (HSDS 3.0); our referral details, which ORU
 for, travel under one extra key, ``inreach_referral``. Pure functions: no database."""
 
 import json
+from collections.abc import Iterable, Iterator
 
 from .entries import (
     MAX_SERVICES,
@@ -22,20 +23,42 @@ from .vocabulary import PATHWAYS, TAXONOMY, derived_id, pathway_term_id
 
 REFERRAL_KEY = "inreach_referral"
 TERM_CODES = {pathway_term_id(code): code for code in PATHWAYS}
+# A service sits two levels deep (the page, then its "contents"): every line of its own dump is
+# indented this much more. JSON escapes the new lines inside strings, so every "\n" is a line.
+CONTENTS_INDENT = "    "
 
 
 # Export --------------------------------------------------------------------------------------
 
 def export_text(services: list[Service]) -> str:
     """The services as an ORUK JSON document, always written the same way for the same data."""
-    return json.dumps(document(services), indent=2, ensure_ascii=False) + "\n"
+    return "".join(export_chunks(len(services), [services]))
 
 
-def document(services: list[Service]) -> dict:
-    """One page holding every service, shaped like the ORUK API's paginated response."""
-    return {"total_items": len(services), "total_pages": 1, "page_number": 1,
-            "size": len(services), "first_page": True, "last_page": True,
-            "empty": not services, "contents": [service_object(item) for item in services]}
+def export_chunks(total: int, batches: Iterable[list[Service]]) -> Iterator[str]:
+    """The document for ``total`` services in pieces, one per batch, so a download can be
+    written while it is read: exactly the text ``json.dumps(page, indent=2)`` gives for the
+    whole page, services indented two levels inside "contents"."""
+    fields = _page_fields(total)
+    if not total:
+        yield json.dumps(fields | {"contents": []}, indent=2, ensure_ascii=False) + "\n"
+        return
+    yield json.dumps(fields, indent=2, ensure_ascii=False)[:-len("\n}")] + ',\n  "contents": [\n'
+    separator = ""
+    for batch in batches:
+        pieces = []
+        for service in batch:
+            text = json.dumps(service_object(service), indent=2, ensure_ascii=False)
+            pieces.append(separator + CONTENTS_INDENT + text.replace("\n", "\n" + CONTENTS_INDENT))
+            separator = ",\n"
+        yield "".join(pieces)
+    yield "\n  ]\n}\n"
+
+
+def _page_fields(total: int) -> dict:
+    """The ORUK API's paginated-response fields for one page holding every service."""
+    return {"total_items": total, "total_pages": 1, "page_number": 1, "size": total,
+            "first_page": True, "last_page": True, "empty": not total}
 
 
 def service_object(service: Service) -> dict:

@@ -1,22 +1,25 @@
 """The rules for the service directory: adding and changing entries, when an entry needs
 checking, marking it checked, and finding services by pathway, area and words."""
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from ..audit.services import record
-from ..database import db
+from ..database import db, writes
 from ..dates import today
 from ..errors import DomainError
+from ..paging import PAGE_SIZE, Page, paginate
 from .models import Contact, DirectoryOrganisation, Phone, Service, ServiceArea, ServicePathway
 from .rules import check_organisation, check_service
 from .vocabulary import NATIONAL
 
 LISTED = ("active", "temporarily closed")  # what browsing shows unless asked for everything
+EXPORT_BATCH = 200  # services loaded at a time for a download
 
 
 @dataclass
@@ -75,6 +78,7 @@ def unique_areas(names: list[str]) -> list[str]:
     return result
 
 
+@writes
 def create_service(details: ServiceDetails, actor_id: int) -> Service:
     """Add a service to the directory."""
     values = clean_service(details)
@@ -88,6 +92,7 @@ def create_service(details: ServiceDetails, actor_id: int) -> Service:
     return service
 
 
+@writes
 def update_service(service_id: int, details: ServiceDetails, actor_id: int) -> Service:
     """Change a service's details."""
     service = get_service(service_id)
@@ -151,6 +156,7 @@ def set_phones(service: Service, phones: list[tuple[str, str]]) -> None:
                                           for number, description in phones[len(rows):])
 
 
+@writes
 def delete_service(service_id: int, actor_id: int) -> str:
     """Remove a service nobody was referred to; returns its name. One with referrals stays,
     so their history holds: mark it inactive or closed instead."""
@@ -184,6 +190,7 @@ def stale(services: list[Service]) -> list[Service]:
     return [service for service in services if needs_checking(service)]
 
 
+@writes
 def mark_checked(service_id: int, checker_email: str, actor_id: int) -> Service:
     """Record that someone checked the entry today."""
     service = get_service(service_id)
@@ -221,7 +228,32 @@ def find_services(pathway: str | None = None, area: str | None = None, words: st
                   everything: bool = False) -> list[Service]:
     """Services by name, filtered by pathway, by area (national ones cover every area) and by
     words in the name, description or organisation; closed ones only when asked."""
-    query = _with_details(select(Service).join(Service.organisation))
+    query = _with_details(_found(pathway, area, words, everything))
+    return list(db.session.scalars(query))
+
+
+def services_page(pathway: str | None = None, area: str | None = None, words: str | None = None,
+                  everything: bool = False, page: int = 1, size: int = PAGE_SIZE) -> Page:
+    """One page of ``find_services``, cut in SQL, each service with what the list shows. The
+    page is cut by id alone (sorting 5,000 whole rows to keep 50 costs ten times more), then
+    its services are loaded."""
+    ids = paginate(_found(pathway, area, words, everything).with_only_columns(Service.id),
+                   page, size)
+    return replace(ids, items=_by_ids(db.session, ids.items))
+
+
+def _by_ids(session: Session, ids: list[int]) -> list[Service]:
+    """The services with these ids, in this order, with what lists and exports show (one
+    deleted meanwhile is left out)."""
+    found = {service.id: service for service in session.scalars(
+        _with_details(select(Service).where(Service.id.in_(ids))))}
+    return [found[service_id] for service_id in ids if service_id in found]
+
+
+def _found(pathway: str | None, area: str | None, words: str | None,
+           everything: bool) -> Select:
+    """The query behind ``find_services``, by name, without its loader options."""
+    query = select(Service).join(Service.organisation)
     if not everything:
         query = query.where(Service.status.in_(LISTED))
     if pathway:
@@ -236,7 +268,24 @@ def find_services(pathway: str | None = None, area: str | None = None, words: st
         query = query.where(or_(*(func.lower(column).contains(text, autoescape=True)
                                   for column in (Service.name, Service.description,
                                                  DirectoryOrganisation.name))))
-    return list(db.session.scalars(query.order_by(Service.name, Service.id)))
+    return query.order_by(Service.name, Service.id)
+
+
+def export_ids() -> list[int]:
+    """Every service's id in the order the exports write them (by name), in one short read."""
+    return list(db.session.scalars(_found(None, None, None, True)
+                                   .with_only_columns(Service.id)))
+
+
+def services_in_batches(ids: list[int]) -> Iterator[list[Service]]:
+    """The services with these ids, in this order, ``EXPORT_BATCH`` at a time with what the
+    exports write. Each batch is its own short read on its own session, closed before the batch
+    is handed on: a download holds no connection while it is written, and no more than one
+    batch of services in memory."""
+    for start in range(0, len(ids), EXPORT_BATCH):
+        with Session(db.engine) as session:
+            batch = _by_ids(session, ids[start:start + EXPORT_BATCH])
+        yield batch
 
 
 def referable_services(area: str | None = None) -> list[Service]:
@@ -258,6 +307,14 @@ def known_areas() -> list[str]:
     return list(db.session.scalars(query))
 
 
+def is_known_area(name: str) -> bool:
+    """Whether some service covers this local authority (one of ``known_areas``)."""
+    query = select(ServiceArea.id).where(func.lower(ServiceArea.name) == name.lower(),
+                                         func.lower(ServiceArea.name) != NATIONAL.lower())
+    return db.session.scalar(query.limit(1)) is not None
+
+
+@writes
 def create_organisation(details: OrganisationDetails, actor_id: int) -> DirectoryOrganisation:
     """Add an organisation that runs services."""
     values = {name: value.strip() for name, value in asdict(details).items()}
@@ -271,6 +328,7 @@ def create_organisation(details: OrganisationDetails, actor_id: int) -> Director
     return organisation
 
 
+@writes
 def update_organisation(organisation_id: int, details: OrganisationDetails,
                         actor_id: int) -> DirectoryOrganisation:
     """Change an organisation's details."""

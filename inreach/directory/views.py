@@ -8,6 +8,7 @@ from ..accounts.access import allow
 from ..accounts.roles import ADMIN, AUDITOR, ORGANISER, PLANNERS, VOLUNTEER
 from ..errors import DomainError
 from ..fields import form_values, options, show_domain_error
+from ..paging import requested_number
 from . import services
 from .forms import PHONE_ROWS, FilterForm, OrganisationForm, ServiceForm
 from .vocabulary import NATIONAL, PATHWAYS, REFERRAL_DETAILS, STATUSES
@@ -38,17 +39,26 @@ def _organisation_or_404(oruk_id: str):
 @bp.route("/")
 @allow(*READERS)
 def index():
-    """Services, filtered by pathway, area and words; inactive and closed ones when asked."""
+    """Services, filtered by pathway, area and words (inactive and closed ones when asked), a
+    page at a time."""
     form = FilterForm(request.args)
     form.pathway.choices = options(PATHWAYS.items(), blank="All pathways")
     areas = services.known_areas()
     form.area.choices = options([(area, area) for area in areas], blank="All areas")
     found = None
     if form.validate():
-        found = services.find_services(form.pathway.data, form.area.data, form.words.data,
-                                       form.everything.data)
-    return render_template("directory/index.html", form=form, services=found,
-                           needs_checking=services.needs_checking)
+        found = services.services_page(form.pathway.data, form.area.data, form.words.data,
+                                       form.everything.data, requested_number(request.args))
+    return render_template("directory/index.html", form=form, page=found,
+                           filters=_filter_args(form), needs_checking=services.needs_checking)
+
+
+def _filter_args(form: FilterForm) -> dict:
+    """The filters chosen, as the query arguments that keep them on every page's link."""
+    chosen = {"pathway": form.pathway.data, "area": form.area.data,
+              "words": (form.words.data or "").strip(), "everything": "y" if form.everything.data
+              else ""}
+    return {name: value for name, value in chosen.items() if value}
 
 
 @bp.route("/services/<oruk_id>")

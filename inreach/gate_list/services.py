@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import and_, select
 
 from ..audit.services import record
-from ..database import db, utcnow
+from ..database import db, utcnow, writes
 from ..dates import local
 from ..printing.services import render_pdf
 from ..printing.spreadsheet import csv_text
@@ -97,6 +97,7 @@ def gate_list_csv(visit_id: int) -> str:
     return csv_text(csv_rows(gate_list(visit_id)))
 
 
+@writes
 def _record_download(visit_id: int, actor_id: int, file_format: str) -> None:
     """Audit and commit that this person downloaded the visit's gate list."""
     record("gate_list.downloaded", actor_id, "visit", visit_id, detail=file_format)

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from ..audit.services import record
 from ..cohorts.models import CohortMember
 from ..cohorts.register import register_order, session_of
-from ..database import db, utcnow
+from ..database import db, utcnow, writes
 from ..errors import DomainError
 from ..printing.parallel import discard_pool, render_batch
 from ..printing.services import render_html
@@ -39,19 +39,27 @@ def start(visit_id: int, session_id: int, kind: str, options: PackOptions,
     men = register_order(session.id)
     if not men:
         raise DomainError("no_men", "No men are placed in this session yet")
-    purge_expired()
     htmls = pack_htmls(men, options) if kind == "packs" else form_htmls(men)
-    job = PrintJob(session_id=session.id, kind=kind, total=len(men), started_by=actor_id,
-                   variant=_described(kind, options))
-    db.session.add(job)
-    db.session.flush()
-    _audit(job, men, actor_id)
-    db.session.commit()
     title = f"{KINDS[kind]}: {session.label}, {session.visit.date:%d %B %Y}"
+    job = _create_job(session.id, kind, options, [man.id for man in men], actor_id)
     thread = threading.Thread(target=_run, name=f"print-batch-{job.id}", daemon=True,
                               args=(current_app._get_current_object(), job.id, htmls, title))
     _threads[job.id] = thread
     thread.start()
+    return job
+
+
+@writes
+def _create_job(session_id: int, kind: str, options: PackOptions, member_ids: list[int],
+                actor_id: int) -> PrintJob:
+    """The batch's row and its audit rows, once the HTML is built (the lock is held briefly)."""
+    _delete_expired()
+    job = PrintJob(session_id=session_id, kind=kind, total=len(member_ids),
+                   started_by=actor_id, variant=_described(kind, options))
+    db.session.add(job)
+    db.session.flush()
+    _audit(job, member_ids, actor_id)
+    db.session.commit()
     return job
 
 
@@ -86,11 +94,11 @@ def _described(kind: str, options: PackOptions) -> str:
     return f"{names}; {unchecked}"
 
 
-def _audit(job: PrintJob, men: list[CohortMember], actor_id: int) -> None:
+def _audit(job: PrintJob, member_ids: list[int], actor_id: int) -> None:
     """A row for each man whose details go into the batch, and one for the batch."""
     what = "pack" if job.kind == "packs" else "referral_form"
-    for man in men:
-        record(f"{what}.printed", actor_id, "cohort_member", man.id, detail=f"batch {job.id}")
+    for member_id in member_ids:
+        record(f"{what}.printed", actor_id, "cohort_member", member_id, detail=f"batch {job.id}")
     record("print_batch.started", actor_id, "print_job", job.id, detail=job.kind)
 
 
@@ -113,6 +121,7 @@ def _run(app, job_id: int, htmls: list[str], title: str) -> None:
             _threads.pop(job_id, None)
 
 
+@writes
 def _save(job_id: int, **values) -> None:
     """Write the job's progress or outcome in a short transaction of its own."""
     db.session.execute(update(PrintJob).where(PrintJob.id == job_id).values(**values))
@@ -139,9 +148,17 @@ def expired(job: PrintJob) -> bool:
     return job.finished_at is not None and utcnow() - job.finished_at > keep
 
 
+@writes
 def purge_expired() -> int:
     """Delete the PDFs of batches past their keeping time (the rows stay, for the record);
-    the caller commits. Returns how many were deleted."""
+    returns how many were deleted."""
+    deleted = _delete_expired()
+    db.session.commit()
+    return deleted
+
+
+def _delete_expired() -> int:
+    """Empty the expired batches' PDFs in the caller's write transaction; how many."""
     keep = timedelta(minutes=current_app.config["PRINT_BATCH_KEEP_MINUTES"])
     result = db.session.execute(update(PrintJob).where(
         PrintJob.finished_at < utcnow() - keep, PrintJob.pdf.is_not(None)).values(pdf=None))
@@ -163,6 +180,7 @@ def recent_jobs(session_id: int, limit: int = 5) -> list[PrintJob]:
                                    .order_by(PrintJob.id.desc()).limit(limit)))
 
 
+@writes
 def download(job: PrintJob, actor_id: int) -> bytes:
     """The finished batch's PDF, audited; refused once it has expired."""
     if job.state != "done" or expired(job) or job.pdf is None:

@@ -8,7 +8,11 @@ them on the preview, chose to include them. What he asked for is always printed.
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
+
 from ..cohorts.models import CohortMember
+from ..cohorts.register import register_order
+from ..database import db
 from ..dates import today
 from ..directory.models import Service
 from ..directory.services import find_services, needs_checking
@@ -45,6 +49,14 @@ def default_options(member: CohortMember, referral_set: ReferralSet | None) -> P
 def release_area(member: CohortMember, referral_set: ReferralSet | None) -> str:
     """Where he will live after release: as he told us on the day, else the cohort list."""
     return (referral_set.release_area if referral_set else "") or member.person.release_area
+
+
+def release_areas(session_id: int) -> set[str]:
+    """Where the men placed in a session will live after release (``release_area``): the men
+    with their details, then all their referral sets, in two queries whatever their number."""
+    sets = {referral_set.member_id: referral_set for referral_set in db.session.scalars(
+        select(ReferralSet).join(ReferralSet.member).where(CohortMember.session_id == session_id))}
+    return {release_area(man, sets.get(man.id)) for man in register_order(session_id)}
 
 
 def service_entry(service: Service) -> dict:

@@ -5,7 +5,7 @@ prison number."""
 from ..audit.services import record
 from ..cohorts.models import CohortMember
 from ..cohorts.register import session_of
-from ..database import db
+from ..database import db, writes
 from ..printing.services import html_to_pdf, render_html
 from ..referrals.services import member_in_session, set_for
 from . import content, referral_form
@@ -36,6 +36,7 @@ def form_html(man: CohortMember | None, common: dict | None = None) -> str:
     return render_html(FORM_TEMPLATE, context, title=FORM_TITLE)
 
 
+@writes
 def audit_printed(what: str, man: CohortMember, actor_id: int, detail: str = "") -> None:
     """Record and commit that a PDF of his details was made, before it is rendered (so no
     write lock is held while WeasyPrint works)."""
@@ -43,6 +44,7 @@ def audit_printed(what: str, man: CohortMember, actor_id: int, detail: str = "")
     db.session.commit()
 
 
+@writes
 def audit_previewed(man: CohortMember, actor_id: int) -> None:
     """Record and commit that someone looked at his pack on screen."""
     record("pack.previewed", actor_id, "cohort_member", man.id)

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 
 from ..accounts.access import allow
 from ..accounts.roles import PLANNERS
-from ..cohorts.register import register_order, session_of
+from ..cohorts.register import session_of
 from ..directory.services import known_areas
 from ..errors import DomainError
 from ..fields import options, show_domain_error
@@ -46,8 +46,7 @@ def _pdf(pdf: bytes, filename: str) -> Response:
 def _unchecked_in_session(session_id: int) -> list[str]:
     """Entries that need checking in the directories of this session's men's areas."""
     names: set[str] = set()
-    for area in {content.release_area(man, set_for(man.id))
-                 for man in register_order(session_id)}:
+    for area in content.release_areas(session_id):
         names.update(content.directory(area, False)["unchecked"])
     return sorted(names)
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from ..attendance.services import state_text
 from ..audit.services import record
 from ..cohorts.models import INTERESTS, RELEASE_TYPES, CohortMember, Person
-from ..database import db
+from ..database import db, writes
 from ..errors import DomainError
 from ..visits.models import Visit
 
@@ -65,6 +65,7 @@ def history(person_id: int) -> list[HistoryRow]:
             for member in db.session.scalars(query)]
 
 
+@writes
 def person_page(public_id: str, actor_id: int) -> PersonPage:
     """His page by its opaque id (else not_found); records that the actor viewed it."""
     person = db.session.scalar(select(Person).where(Person.public_id == public_id))

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 
 from ..audit.services import record
-from ..database import db
+from ..database import db, writes
 from ..errors import DomainError, check_lengths
 from ..visits.models import Visit
 from ..volunteers.models import Clearance
@@ -59,6 +59,7 @@ def _taken(column, value: str, prison_id: int | None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
+@writes
 def create_prison(details: PrisonDetails, actor_id: int | None) -> Prison:
     """Add a prison."""
     values = _clean(details)
@@ -71,6 +72,7 @@ def create_prison(details: PrisonDetails, actor_id: int | None) -> Prison:
     return prison
 
 
+@writes
 def update_prison(prison_id: int, details: PrisonDetails, actor_id: int) -> Prison:
     """Change a prison's details."""
     prison = get_prison(prison_id)
@@ -83,6 +85,7 @@ def update_prison(prison_id: int, details: PrisonDetails, actor_id: int) -> Pris
     return prison
 
 
+@writes
 def set_archived(prison_id: int, archived: bool, actor_id: int) -> Prison:
     """Archive a prison (it can no longer be chosen for new visits) or bring it back."""
     prison = get_prison(prison_id)
@@ -99,6 +102,7 @@ def usage(prison_id: int) -> tuple[int, int]:
     return visits, clearances
 
 
+@writes
 def delete_prison(prison_id: int, actor_id: int) -> str:
     """Delete a prison nothing uses yet; returns its name. A used one must be archived instead."""
     prison = get_prison(prison_id)

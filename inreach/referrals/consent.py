@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
-from ..database import db
+from ..database import db, writes
 from ..errors import DomainError
 from .models import ConsentWording
 
@@ -62,6 +62,7 @@ def _any_stored() -> bool:
     return db.session.scalar(select(ConsentWording.id).limit(1)) is not None
 
 
+@writes
 def publish_wording(text: str, actor_id: int) -> ConsentWording:
     """Store a new version of the wording; forms use it from now on."""
     text = text.strip()

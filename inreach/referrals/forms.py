@@ -1,6 +1,7 @@
 """The capture form: services he wants (each with his yes or no to sharing), how to reach him
-after release, pack preferences, consent and short notes. Built per page because the consent
-questions follow the directory's referable services."""
+after release, pack preferences, consent and short notes. A page builds it with a consent
+question per referable service (``capture_form``); a post is read with the fixed fields only
+(``CaptureForm``) and the yes or no for each chosen service, which the service checks."""
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectMultipleField, TextAreaField
@@ -21,7 +22,9 @@ class CaptureForm(FlaskForm):
     # Unknown or retired services are refused by the service, with its message.
     chosen = SelectMultipleField("Services he wants", coerce=int, validate_choice=False)
     housing = ChoiceField("Where he will live after release", choices=options(HOUSING.items()))
-    release_area = ChoiceField("Release area (local authority)", required=False)
+    # Checked against the directory's areas by the service, so a post needs no list of them.
+    release_area = ChoiceField("Release area (local authority)", required=False,
+                               validate_choice=False)
     phone = text_field("His phone number after release, if he has one", 30)
     safe_message = ChoiceField("Is it safe to leave a message?", required=False,
                                choices=YES_NO)

@@ -122,6 +122,8 @@ class Submission(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    referral_set: Mapped[ReferralSet] = relationship()
+
 
 class SetChange(db.Model):
     """History of a referral set: who changed what, and when (old and new values, as JSON)."""

@@ -8,7 +8,8 @@
 - Exactly once: every submission carries an id made on the client. The same id with the same
   content returns the first answer; with different content it is refused; two at once store
   one set (the database's unique keys decide, and the loser reads the winner's answer).
-Each save is one short transaction with audit rows holding ids only.
+Each save is one short write transaction: every lookup once, one flush for the set, its
+referrals and the submission, then the audit rows (ids only) in one insert.
 """
 
 import hashlib
@@ -19,17 +20,18 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from ..accounts.models import User
 from ..attendance.services import may_mark, session_of
-from ..audit.services import record
+from ..audit.services import record, record_all
 from ..cohorts.models import CohortMember, Person
-from ..database import db
+from ..database import db, writes
 from ..dates import today
 from ..directory.models import Service
 from ..directory.rules import check_phone
+from ..directory.services import is_known_area
 from ..errors import DomainError, check_lengths
-from ..visits.services import get_visit
 from .consent import wording_version
 from .models import (
     CONSENT_METHODS,
@@ -88,6 +90,7 @@ def content_hash(capture: Capture) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+@writes
 def save(visit_id: int, session_id: int, capture: Capture, actor: User) -> tuple[ReferralSet,
                                                                                  bool]:
     """Store a submission once; returns the set and whether this was a repeat."""
@@ -138,25 +141,27 @@ def _repeat(client_id: str, digest: str) -> ReferralSet | None:
 def _write(visit_id: int, session_id: int, capture: Capture, actor: User,
            digest: str) -> ReferralSet:
     """Check everything, then write the set, its referrals, history and audit rows."""
-    member = _member(visit_id, session_id, capture.member)
+    member = member_in_session(visit_id, session_id, capture.member)
     services = _chosen_services(capture)
     wording = wording_version(capture.consent_version)
-    values = _checked_values(capture, get_visit(visit_id).date)
+    values = _checked_values(capture, member.visit.date)
     referral_set = _existing(member, capture.set_id)
-    if referral_set is None:
+    created = referral_set is None
+    if created:
         referral_set = ReferralSet(member=member, session_id=session_id, recorded_by=actor.id,
                                    consent_wording=wording, **values)
         db.session.add(referral_set)
-        db.session.flush()
-        record("referral_set.created", actor.id, "referral_set", referral_set.id)
     else:
         _record_changes(referral_set, values, capture, actor.id)
         referral_set.consent_wording = wording
         for name, value in values.items():
             setattr(referral_set, name, value)
-    _set_referrals(referral_set, services, capture.consent, actor.id)
-    db.session.add(Submission(client_id=capture.client_id, set_id=referral_set.id,
+    added = _set_referrals(referral_set, services, capture.consent, actor.id)
+    db.session.add(Submission(client_id=capture.client_id, referral_set=referral_set,
                               content_hash=digest))
+    db.session.flush()  # once: the new rows' ids, for the audit rows
+    record_all(actor.id, [("referral_set.created", "referral_set", referral_set.id)] * created
+               + [("referral.created", "referral", referral.id) for referral in added])
     db.session.commit()
     return referral_set
 
@@ -173,18 +178,15 @@ def _check_allowed(actor: User, visit_id: int) -> None:
                           "rostered on")
 
 
-def _member(visit_id: int, session_id: int, public_id: str) -> CohortMember:
-    """The man, who must be placed in this session of this visit."""
-    session_of(visit_id, session_id)
-    return member_in_session(visit_id, session_id, public_id)
-
-
 def member_in_session(visit_id: int, session_id: int, public_id: str) -> CohortMember:
-    """The man with this public id, if he is placed in this session of this visit."""
-    member = db.session.scalar(select(CohortMember).where(
-        CohortMember.public_id == public_id, CohortMember.visit_id == visit_id,
-        CohortMember.session_id == session_id))
+    """The man with this public id, if he is placed in this session of this visit (his visit
+    loaded with him)."""
+    member = db.session.scalar(select(CohortMember).options(joinedload(CohortMember.visit))
+                               .where(CohortMember.public_id == public_id,
+                                      CohortMember.visit_id == visit_id,
+                                      CohortMember.session_id == session_id))
     if member is None:
+        session_of(visit_id, session_id)  # not_found for a session of another visit
         raise DomainError("wrong_session", "That man is not in this session. Go back to the "
                           "session's list and choose him there.")
     return member
@@ -192,9 +194,12 @@ def member_in_session(visit_id: int, session_id: int, public_id: str) -> CohortM
 
 def _chosen_services(capture: Capture) -> list[Service]:
     """The chosen services: each referable and active, each with a yes or no to sharing."""
+    wanted = list(dict.fromkeys(capture.chosen))
+    found = {service.id: service for service in db.session.scalars(
+        select(Service).where(Service.id.in_(wanted)))} if wanted else {}
     services = []
-    for service_id in dict.fromkeys(capture.chosen):
-        service = db.session.get(Service, service_id)
+    for service_id in wanted:
+        service = found.get(service_id)
         if service is None or not service.referable or service.status != "active":
             raise DomainError("not_referable", "One of the services chosen no longer takes "
                               "referrals. Reload the page and choose again.", "chosen")
@@ -217,6 +222,8 @@ def _checked_values(capture: Capture, visit_day: date) -> dict:
                                                  "Choose how to reach him")):
         if values[name] not in allowed:
             raise DomainError("bad_choice", message, name)
+    if values["release_area"] and not is_known_area(values["release_area"]):
+        raise DomainError("bad_choice", "Choose a release area from the list", "release_area")
     if values["phone"]:
         check_phone(values["phone"], "phone")
     else:
@@ -252,8 +259,9 @@ def _existing(member: CohortMember, set_public_id: str) -> ReferralSet | None:
 
 
 def _set_referrals(referral_set: ReferralSet, services: list[Service],
-                   consent: dict[int, bool | None], actor_id: int) -> None:
-    """Make the referrals match his choices, keeping ones that did not change."""
+                   consent: dict[int, bool | None], actor_id: int) -> list[Referral]:
+    """Make the referrals match his choices, keeping ones that did not change; returns the
+    new ones (audited by the caller once they have ids)."""
     wanted = {service.id: bool(consent[service.id]) for service in services}
     for referral in list(referral_set.referrals):
         if referral.service_id not in wanted:
@@ -267,9 +275,7 @@ def _set_referrals(referral_set: ReferralSet, services: list[Service],
                       status="made" if agreed else "not_shared")
              for service_id, agreed in wanted.items()]
     referral_set.referrals.extend(added)
-    db.session.flush()  # once, for the new referrals' ids in the audit rows
-    for referral in added:
-        record("referral.created", actor_id, "referral", referral.id)
+    return added
 
 
 def _record_changes(referral_set: ReferralSet, values: dict, capture: Capture,
@@ -321,7 +327,8 @@ STATUS_TEXT = {"not_seen": "Not seen", "in_progress": "In progress (attended, no
 def board(visit_id: int, session_id: int) -> list[BoardRow]:
     """The session's men by name, each with how far his self-referrals have got."""
     sets = {row.member_id: row for row in db.session.scalars(
-        select(ReferralSet).where(ReferralSet.session_id == session_id))}
+        select(ReferralSet).where(ReferralSet.session_id == session_id)
+        .options(selectinload(ReferralSet.referrals)))}
     rows = []
     for member in session_members(visit_id, session_id):
         person = member.person
@@ -342,7 +349,7 @@ def _status(member: CohortMember, sets: dict) -> str:
 def session_members(visit_id: int, session_id: int) -> list[CohortMember]:
     """The men placed in a session of this visit, by last then first name."""
     session_of(visit_id, session_id)
-    query = (select(CohortMember).join(Person)
+    query = (select(CohortMember).join(Person).options(contains_eager(CohortMember.person))
              .where(CohortMember.visit_id == visit_id, CohortMember.session_id == session_id)
              .order_by(Person.last_name, Person.first_name, CohortMember.id))
     return list(db.session.scalars(query))
@@ -363,6 +370,7 @@ def member_by_reference(visit_id: int, session_id: int, reference: str) -> Cohor
     return member
 
 
+@writes
 def record_view(referral_set: ReferralSet, actor_id: int) -> None:
     """Audit that someone opened a man's saved referrals."""
     record("referral_set.viewed", actor_id, "referral_set", referral_set.id)

@@ -18,7 +18,7 @@ from ..fields import error_list, show_domain_error
 from ..visits.services import get_visit
 from . import services
 from .consent import current_wording
-from .forms import capture_form
+from .forms import CaptureForm, capture_form
 from .models import CHANNELS, ReferralSet
 
 bp = Blueprint("referrals", __name__,
@@ -76,39 +76,57 @@ def paper(visit_id: int, session_id: int):
 @allow(*RECORDERS)
 def form(visit_id: int, session_id: int, member: str):
     """One man's form: new, or his saved referrals to change."""
+    refused = None
+    if request.method == "POST":
+        response, refused = _submit(visit_id, session_id, member)
+        if response is not None:
+            return response
     visit, visit_session = _place(visit_id, session_id)
     man = _member(visit.id, visit_session.id, member)
     existing = services.set_for(man.id)
+    if existing is not None and request.method == "GET":
+        # Audited first: the write ends the read, and what it loaded would be read again.
+        services.record_view(existing, g.user.id)
     choices = referable_services()
     page_form = capture_form(choices, known_areas(), **_initial(man, existing, choices))
-    outbox = request.headers.get("X-Outbox") == "1"
-    if request.method == "POST":
-        response = _submit(page_form, visit.id, visit_session.id, man, choices, outbox)
-        if response is not None:
-            return response
-    elif existing is not None:
-        services.record_view(existing, g.user.id)
+    if request.method == "POST":  # the posted answers, each message beside its field
+        page_form.validate()
+        if refused is not None:
+            show_domain_error(page_form, refused)
     return render_template("referrals/form.html", visit=visit, session=visit_session,
                            man=man, form=page_form, services=_grouped(choices),
                            wording=current_wording(), existing=existing,
                            history=services.history(existing) if existing else [],
-                           paper=request.args.get("paper") == "1" or _is_paper(page_form))
+                           paper=request.args.get("paper") == "1" or _is_paper())
 
 
-def _submit(form, visit_id: int, session_id: int, man, choices, outbox: bool):
-    """Save a posted form; None means show the form again with its errors."""
+def _submit(visit_id: int, session_id: int, member: str):
+    """Save a posted form against only what it needs (the service checks the rest). Returns
+    the response, or no response and the refusal to show on the page with its errors."""
+    outbox = request.headers.get("X-Outbox") == "1"
+    form = CaptureForm()
+    refused = None
     if form.validate():
         try:
-            _, repeat = services.save(visit_id, session_id, _capture(form, man, choices),
-                                      g.user)
+            _, repeat = services.save(visit_id, session_id, _capture(form, member), g.user)
         except DomainError as error:
+            _abort_if_misplaced(error)
+            refused = error
             show_domain_error(form, error)
         else:
-            return _saved(outbox, visit_id, session_id, repeat)
+            return _saved(outbox, visit_id, session_id, repeat), None
     if outbox:  # the outbox keeps the item and shows it as needing attention
         message = error_list(form)[0]["text"]
-        return jsonify(ok=False, message=message), 422
-    return None
+        return (jsonify(ok=False, message=message), 422), None
+    return None, refused
+
+
+def _abort_if_misplaced(error: DomainError) -> None:
+    """A visit, session or man that is not there is a 404; a visit not his, a 403."""
+    if error.code in ("not_found", "wrong_session"):
+        abort(404)
+    if error.code == "not_allowed":
+        abort(403)
 
 
 def _member(visit_id: int, session_id: int, public_id: str):
@@ -136,14 +154,15 @@ def _initial(man, existing: ReferralSet | None, choices) -> dict:
     return values
 
 
-def _capture(form, man, choices) -> services.Capture:
-    """The form's values as plain data for the service."""
-    consent = {service.id: {"yes": True, "no": False}.get(form[f"consent_{service.id}"].data)
-               for service in choices}
+def _capture(form: CaptureForm, member: str) -> services.Capture:
+    """The form's values as plain data for the service (a yes or no for each chosen service)."""
+    chosen = form.chosen.data or []
+    consent = {service_id: {"yes": True, "no": False}.get(
+        request.form.get(f"consent_{service_id}")) for service_id in chosen}
     channel = request.form.get("channel")  # the outbox says "offline" if it had to wait
     channel = channel if channel in ("paper", "offline") else "tablet"
     return services.Capture(
-        client_id=form.client_id.data or "", member=man.public_id, chosen=form.chosen.data or [],
+        client_id=form.client_id.data or "", member=member, chosen=chosen,
         consent=consent, consent_version=form.consent_version.data,
         consent_method=form.consent_method.data, housing=form.housing.data,
         release_area=form.release_area.data or "", phone=form.phone.data or "",
@@ -155,7 +174,7 @@ def _capture(form, man, choices) -> services.Capture:
         set_id=form.set_id.data or "")
 
 
-def _is_paper(form) -> bool:
+def _is_paper() -> bool:
     """A paper form is one typed in with the date written on it."""
     return request.method == "POST" and request.form.get("channel") == "paper"
 

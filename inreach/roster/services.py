@@ -4,14 +4,15 @@ they are confirmed (only volunteers cleared for the prison on the visit date can
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..audit.services import record
-from ..database import db
+from ..database import db, writes
 from ..errors import DomainError
 from ..visits.models import Visit, VisitSession
 from ..visits.services import get_visit
 from ..volunteers.models import Volunteer
-from ..volunteers.services import clearance_on
+from ..volunteers.services import clearance_on, clearances_on
 from .models import RosterEntry, RosterSession
 
 
@@ -40,6 +41,7 @@ class RosterRow:
         return f"Pending: {self.reason}" if not self.cleared else "Pending: cleared, not confirmed"
 
 
+@writes
 def add_to_roster(visit_id: int, volunteer_id: int, role_on_day: str, escorted: bool,
                   session_ids: list[int], actor_id: int) -> RosterEntry:
     """Put a volunteer on a visit; confirmed at once if cleared for the prison on that day."""
@@ -85,6 +87,7 @@ def get_entry(visit_id: int, entry_id: int) -> RosterEntry:
     return entry
 
 
+@writes
 def confirm(visit_id: int, entry_id: int, actor_id: int) -> RosterEntry:
     """Confirm a pending volunteer; refused unless cleared for the prison on the visit date."""
     entry = get_entry(visit_id, entry_id)
@@ -98,6 +101,7 @@ def confirm(visit_id: int, entry_id: int, actor_id: int) -> RosterEntry:
     return entry
 
 
+@writes
 def set_sessions(visit_id: int, entry_id: int, session_ids: list[int], actor_id: int) -> None:
     """Place a rostered volunteer in exactly these sessions of the visit (none: whole visit)."""
     entry = get_entry(visit_id, entry_id)
@@ -113,6 +117,7 @@ def set_sessions(visit_id: int, entry_id: int, session_ids: list[int], actor_id:
     db.session.commit()
 
 
+@writes
 def remove_from_roster(visit_id: int, entry_id: int, actor_id: int) -> None:
     """Take a volunteer off a visit, unless they have already signed in (hours are kept)."""
     entry = get_entry(visit_id, entry_id)
@@ -125,11 +130,17 @@ def remove_from_roster(visit_id: int, entry_id: int, actor_id: int) -> None:
 
 
 def roster_rows(visit: Visit) -> list[RosterRow]:
-    """The visit's roster with each volunteer's clearance on the visit date, by name."""
-    entries = db.session.scalars(select(RosterEntry).where(RosterEntry.visit_id == visit.id))
+    """The visit's roster with each volunteer's clearance on the visit date, by name (entries,
+    volunteers, sessions and clearances loaded together, however many there are)."""
+    entries = list(db.session.scalars(
+        select(RosterEntry).where(RosterEntry.visit_id == visit.id)
+        .options(joinedload(RosterEntry.volunteer).joinedload(Volunteer.organisation),
+                 selectinload(RosterEntry.sessions).joinedload(RosterSession.session))))
+    checks = clearances_on([entry.volunteer_id for entry in entries], visit.prison_id,
+                           visit.date)
     rows = []
     for entry in entries:
-        check = clearance_on(entry.volunteer_id, visit.prison_id, visit.date)
+        check = checks[entry.volunteer_id]
         rows.append(RosterRow(
             entry_id=entry.id, volunteer_id=entry.volunteer_id, name=entry.volunteer.name,
             organisation=entry.volunteer.organisation.name, role_on_day=entry.role_on_day,

@@ -7,7 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts.access import public, signed_in
 from ..database import db
 from ..dates import today
-from ..visits.services import visible_visits
+from ..visits.services import UPCOMING_SHOWN, upcoming_visits
 
 bp = Blueprint("site", __name__)
 
@@ -16,9 +16,9 @@ bp = Blueprint("site", __name__)
 @signed_in
 def home():
     """What the signed-in user can do, by role, and their upcoming visits."""
-    upcoming = [visit for visit in visible_visits(g.user)
-                if visit.date >= today() and visit.status in ("draft", "confirmed")]
-    return render_template("site/home.html", upcoming=sorted(upcoming, key=lambda v: v.date))
+    upcoming = upcoming_visits(g.user, today(), limit=UPCOMING_SHOWN + 1)
+    return render_template("site/home.html", upcoming=upcoming[:UPCOMING_SHOWN],
+                           more_upcoming=len(upcoming) > UPCOMING_SHOWN)
 
 
 @bp.route("/healthz")

@@ -3,13 +3,15 @@
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, exists, false, select
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..accounts.roles import PLAN_READERS, VOLUNTEER
 from ..audit.services import record
-from ..database import db
+from ..database import db, writes
 from ..errors import DomainError
+from ..paging import PAGE_SIZE, Page, paginate
 from ..prisons.models import Prison
 from ..roster.models import RosterEntry, RosterSession
 from ..volunteers.models import Volunteer
@@ -17,6 +19,7 @@ from .models import STATUSES, Visit, VisitSession
 
 GATE_LIST_WORKING_DAYS = 10
 DEADLINE_NEAR_DAYS = 5
+UPCOMING_SHOWN = 10  # visits on the home page; the visits list has the rest
 # Which status may follow which; a completed visit is final.
 NEXT_STATUSES = {
     "draft": ("confirmed", "cancelled"),
@@ -75,6 +78,7 @@ def _check_visit(details: VisitDetails, current_prison_id: int | None = None) ->
                           "gate_list_deadline")
 
 
+@writes
 def create_visit(details: VisitDetails, actor_id: int, today: date) -> Visit:
     """Plan a new visit in draft; the gate-list deadline defaults to 10 working days before."""
     _check_visit(details)
@@ -90,6 +94,7 @@ def create_visit(details: VisitDetails, actor_id: int, today: date) -> Visit:
     return visit
 
 
+@writes
 def update_visit(visit_id: int, details: VisitDetails, actor_id: int) -> Visit:
     """Change a visit's details (an archived prison may stay, not be newly chosen)."""
     visit = get_visit(visit_id)
@@ -103,6 +108,7 @@ def update_visit(visit_id: int, details: VisitDetails, actor_id: int) -> Visit:
     return visit
 
 
+@writes
 def change_status(visit_id: int, status: str, actor_id: int) -> Visit:
     """Move a visit along draft → confirmed → completed, or cancel it."""
     visit = get_visit(visit_id)
@@ -151,6 +157,7 @@ def _check_session(visit: Visit, details: SessionDetails, session_id: int | None
                 f"{other.ends_at:%H:%M}; choose another room or time", "room")
 
 
+@writes
 def add_session(visit_id: int, details: SessionDetails, actor_id: int) -> VisitSession:
     """Add a session to a visit (sessions are on the visit's date by construction)."""
     visit = get_visit(visit_id)
@@ -163,6 +170,7 @@ def add_session(visit_id: int, details: SessionDetails, actor_id: int) -> VisitS
     return session
 
 
+@writes
 def update_session(session_id: int, details: SessionDetails, actor_id: int) -> VisitSession:
     """Change a session, keeping the same rules."""
     session = get_session(session_id)
@@ -174,6 +182,7 @@ def update_session(session_id: int, details: SessionDetails, actor_id: int) -> V
     return session
 
 
+@writes
 def delete_session(session_id: int, actor_id: int) -> None:
     """Remove a session nobody has been placed in yet."""
     session = get_session(session_id)
@@ -195,15 +204,29 @@ def get_session(session_id: int) -> VisitSession:
     return session
 
 
-def visible_visits(user: User) -> list[Visit]:
-    """The visits a user may see: all for planners and auditors, their own for volunteers."""
-    query = select(Visit).order_by(Visit.date.desc(), Visit.id.desc())
+def visible_visits(user: User, page: int = 1, size: int = PAGE_SIZE) -> Page:
+    """A page of the visits a user may see, newest first (see ``_visible``)."""
+    return paginate(_visible(user).order_by(Visit.date.desc(), Visit.id.desc()), page, size)
+
+
+def upcoming_visits(user: User, today: date, limit: int = UPCOMING_SHOWN) -> list[Visit]:
+    """The draft or confirmed visits from today on that a user may see, soonest first, at most
+    ``limit`` of them."""
+    query = _visible(user).where(Visit.date >= today, Visit.status.in_(("draft", "confirmed")))
+    return list(db.session.scalars(query.order_by(Visit.date, Visit.id).limit(limit)))
+
+
+def _visible(user: User) -> Select:
+    """The visits a user may see, with their prisons: all for planners and auditors, those
+    they are rostered on for volunteers, none for anyone else."""
+    query = select(Visit).options(joinedload(Visit.prison))
+    if user.role in PLAN_READERS:
+        return query
     if user.role == VOLUNTEER:
-        query = query.join(RosterEntry, RosterEntry.visit_id == Visit.id).join(
-            Volunteer, Volunteer.id == RosterEntry.volunteer_id).where(Volunteer.user_id == user.id)
-    elif user.role not in PLAN_READERS:
-        return []
-    return list(db.session.scalars(query))
+        return query.where(exists().where(RosterEntry.visit_id == Visit.id,
+                                          RosterEntry.volunteer_id == Volunteer.id,
+                                          Volunteer.user_id == user.id))
+    return query.where(false())
 
 
 def may_view(user: User, visit_id: int) -> bool:

@@ -2,7 +2,7 @@
 
 from dataclasses import fields
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
 from ..accounts.access import allow, signed_in
 from ..accounts.roles import PLANNERS
@@ -12,6 +12,7 @@ from ..database import db
 from ..dates import today
 from ..errors import DomainError
 from ..fields import form_values, options, show_domain_error
+from ..paging import requested_number
 from ..prisons.services import active_prisons
 from ..roster.services import roster_rows
 from . import services
@@ -50,9 +51,9 @@ def _details(form: VisitForm) -> services.VisitDetails:
 @bp.route("/")
 @signed_in
 def index():
-    """The visits this user may see, newest first."""
-    return render_template("visits/index.html", visits=services.visible_visits(g.user),
-                           statuses=STATUSES, today=today())
+    """The visits this user may see, newest first, a page at a time."""
+    page = services.visible_visits(g.user, requested_number(request.args))
+    return render_template("visits/index.html", page=page, statuses=STATUSES, today=today())
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from ..accounts.models import User
 from ..accounts.roles import VOLUNTEER
 from ..audit.services import record
-from ..database import db
+from ..database import db, writes
 from ..errors import DomainError, check_lengths
 from ..prisons.models import Prison
 from .models import (
@@ -32,9 +32,22 @@ class ClearanceCheck:
 
 
 def clearance_on(volunteer_id: int, prison_id: int, day: date) -> ClearanceCheck:
-    """Is the volunteer cleared for this prison on this day? The one place this rule lives."""
-    clearance = db.session.scalar(select(Clearance).where(
-        Clearance.volunteer_id == volunteer_id, Clearance.prison_id == prison_id))
+    """Is the volunteer cleared for this prison on this day?"""
+    return verdict(clearance_at(volunteer_id, prison_id), day)
+
+
+def clearances_on(volunteer_ids: list[int], prison_id: int, day: date) -> dict[int,
+                                                                               ClearanceCheck]:
+    """``clearance_on`` for many volunteers at one prison, in one query: by volunteer id."""
+    found = {clearance.volunteer_id: clearance for clearance in db.session.scalars(
+        select(Clearance).where(Clearance.prison_id == prison_id,
+                                Clearance.volunteer_id.in_(volunteer_ids)))}
+    return {volunteer_id: verdict(found.get(volunteer_id), day) for volunteer_id in volunteer_ids}
+
+
+def verdict(clearance: Clearance | None, day: date) -> ClearanceCheck:
+    """Whether a recorded clearance (or none) lets its volunteer in on this day. The one place
+    this rule lives."""
     if clearance is None or clearance.state == "not_started":
         return ClearanceCheck(False, "not_started", "Clearance for this prison not started")
     if clearance.state != "cleared":
@@ -124,6 +137,7 @@ def _check_organisation(values: dict, organisation_id: int | None) -> None:
         raise DomainError("duplicate_name", "Another organisation has this name", "name")
 
 
+@writes
 def create_organisation(details: OrganisationDetails, actor_id: int | None) -> Organisation:
     """Add an organisation whose people visit."""
     values = _stripped(asdict(details))
@@ -136,6 +150,7 @@ def create_organisation(details: OrganisationDetails, actor_id: int | None) -> O
     return organisation
 
 
+@writes
 def update_organisation(organisation_id: int, details: OrganisationDetails,
                         actor_id: int) -> Organisation:
     """Change an organisation's name or kind."""
@@ -149,6 +164,7 @@ def update_organisation(organisation_id: int, details: OrganisationDetails,
     return organisation
 
 
+@writes
 def delete_organisation(organisation_id: int, actor_id: int) -> str:
     """Delete an organisation with no volunteers; returns its name."""
     organisation = get_organisation(organisation_id)
@@ -205,6 +221,7 @@ def _check_account(user_id: int, volunteer_id: int | None) -> None:
         raise DomainError("account_taken", "That login belongs to another volunteer", "user_id")
 
 
+@writes
 def create_volunteer(details: VolunteerDetails, actor_id: int | None) -> Volunteer:
     """Add a volunteer."""
     values = _stripped(asdict(details))
@@ -217,6 +234,7 @@ def create_volunteer(details: VolunteerDetails, actor_id: int | None) -> Volunte
     return volunteer
 
 
+@writes
 def update_volunteer(volunteer_id: int, details: VolunteerDetails, actor_id: int) -> Volunteer:
     """Change a volunteer's details."""
     volunteer = get_volunteer(volunteer_id)
@@ -229,6 +247,7 @@ def update_volunteer(volunteer_id: int, details: VolunteerDetails, actor_id: int
     return volunteer
 
 
+@writes
 def set_volunteer_archived(volunteer_id: int, archived: bool, actor_id: int) -> Volunteer:
     """Archive a volunteer who no longer visits (they cannot be rostered), or bring them back."""
     volunteer = get_volunteer(volunteer_id)
@@ -318,6 +337,7 @@ def _years_from(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+@writes
 def record_clearance(volunteer_id: int, prison_id: int, details: ClearanceDetails,
                      actor_id: int | None, today: date) -> Clearance:
     """Record or update a volunteer's clearance at a prison (a new one not at an archived one)."""
