@@ -6,7 +6,6 @@ save's is what inreach's own work costs.
 Used by ``benchmarks.referral_saves``; on its own: ``.venv/bin/python -m benchmarks.bare_insert``.
 """
 
-import multiprocessing
 import tempfile
 import threading
 from time import perf_counter
@@ -16,7 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 
 from inreach.database import WRITE
 
-from .common import Browser, database_url, percentile_ms
+from .common import Browser, database_url, percentile_ms, start_server
 
 ROWS = Table("bare_rows", MetaData(), Column("id", Integer, primary_key=True),
              Column("client_id", String(64), unique=True), Column("body", String(4000)))
@@ -40,31 +39,10 @@ def bare_app(url: str) -> Flask:
     return app
 
 
-def serve_bare(url: str, pipe) -> None:
-    """In a child process: the bare app under waitress as ``common.serve`` runs inreach."""
-    import waitress
-
-    server = waitress.create_server(bare_app(url), host="127.0.0.1", port=0, threads=16)
-    pipe.send(server.effective_port)
-    server.run()
-
-
-def start_bare(url: str) -> tuple[multiprocessing.Process, int]:
-    """Start the bare server in its own process; the process and its port."""
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    process = context.Process(target=serve_bare, args=(url, theirs), daemon=True)
-    process.start()
-    if not ours.poll(60):
-        process.terminate()
-        raise SystemExit("the bare server did not start within 60 s")
-    return process, ours.recv()
-
-
 def drive_bare(url: str, bodies, tablets: int, seconds: float) -> tuple[float, float, int]:
     """Post ``bodies()`` (a fresh form each time) from that many clients back to back; returns
     requests/s, p95 ms and the number of failed requests."""
-    server, port = start_bare(url)
+    server, port = start_server(url, bare_app)
     latencies: list[float] = []
     failures = [0]
     lock = threading.Lock()

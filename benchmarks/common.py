@@ -47,21 +47,27 @@ def database_kind(url: str) -> str:
 
 # --- the server ------------------------------------------------------------------------------
 
-def serve(url: str, pipe) -> None:
-    """In a child process: the app under waitress on loopback; sends back its port."""
+def inreach_app(url: str):
+    """The app as in production, on this database."""
+    return create_app(app_config(url))
+
+
+def serve(url: str, pipe, make_app=inreach_app) -> None:
+    """In a child process: an app (inreach unless told) under waitress on loopback; sends back
+    its port."""
     import waitress
 
-    server = waitress.create_server(create_app(app_config(url)), host="127.0.0.1", port=0,
-                                    threads=16)
+    server = waitress.create_server(make_app(url), host="127.0.0.1", port=0, threads=16)
     pipe.send(server.effective_port)
     server.run()
 
 
-def start_server(url: str) -> tuple[multiprocessing.Process, int]:
-    """Start the server in its own process (so the clients do not share its GIL)."""
+def start_server(url: str, make_app=inreach_app) -> tuple[multiprocessing.Process, int]:
+    """Start the server in its own process (so the clients do not share its GIL); ``make_app``
+    must be a module-level function of the URL."""
     context = multiprocessing.get_context("spawn")
     ours, theirs = context.Pipe()
-    process = context.Process(target=serve, args=(url, theirs), daemon=True)
+    process = context.Process(target=serve, args=(url, theirs, make_app), daemon=True)
     process.start()
     if not ours.poll(60):
         process.terminate()

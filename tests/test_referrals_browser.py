@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from inreach.cohorts.models import CohortMember, Person
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.dates import today
 from inreach.demo.seed import DEFAULT_PASSWORD, DEMO_VISIT_TITLE, demo_email
 from inreach.referrals.models import ReferralSet, Submission
@@ -347,6 +347,7 @@ def test_a_paper_form_is_typed_in_by_its_reference_with_the_keyboard(new_page, l
     app, base = live_app
     page = new_page(DESKTOP)  # paper forms are typed in at a desk, after the day
     with app.app_context():  # the demo visit is upcoming; paper comes back on or after the day
+        begin_write()
         visit = db.session.scalar(select(Visit).where(Visit.title == DEMO_VISIT_TITLE))
         visit.date = visit.gate_list_deadline = today()
         db.session.commit()

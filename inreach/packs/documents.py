@@ -5,7 +5,7 @@ prison number."""
 from ..audit.services import record
 from ..cohorts.models import CohortMember
 from ..cohorts.register import session_of
-from ..database import db, writes
+from ..database import db, end_read, writes
 from ..printing.services import html_to_pdf, render_html
 from ..referrals.services import member_in_session, set_for
 from . import content, referral_form
@@ -61,6 +61,7 @@ def pack_pdf(man: CohortMember, options: PackOptions, actor_id: int) -> bytes:
 def blank_pack_pdf(area: str, options: PackOptions) -> bytes:
     """A pack without name or plan for a man who was not seen (no personal data: not audited)."""
     html = render_html(PACK_TEMPLATE, content.blank_pack(area, options), title=PACK_TITLE)
+    end_read()
     return html_to_pdf(html, title=PACK_TITLE)
 
 
@@ -69,4 +70,6 @@ def form_pdf(man: CohortMember | None, actor_id: int | None = None) -> bytes:
     html = form_html(man)
     if man is not None:
         audit_printed("referral_form", man, actor_id)
+    else:
+        end_read()
     return html_to_pdf(html, title=FORM_TITLE)
