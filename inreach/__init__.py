@@ -13,6 +13,7 @@ from . import cli, config, models  # noqa: F401  (models: every table registered
 from .accounts import access
 from .accounts import session as login_session
 from .database import db, render_migration_type
+from .jobs import queue as jobs_queue
 from .security import SessionInterface, add_security_headers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     config.load(app, test_config)
     _templates(app)
     db.init_app(app)
+    jobs_queue.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True,
                      compare_type=True, render_item=render_migration_type)
     csrf.init_app(app)
@@ -96,3 +98,4 @@ def _blueprints(app: Flask) -> None:
                       directory_exchange, referrals, outbox, consent, packs):
         app.register_blueprint(blueprint)
     errors.register(app)
+    from .jobs import failures, schedules  # noqa: F401  (register the signal and schedules)

@@ -1,5 +1,5 @@
-"""Command-line tasks: create-user, seed-demo and purge-print-batches (database upgrades are
-`flask db upgrade`)."""
+"""Command-line tasks: create-user, seed-demo, purge-print-batches and worker (database upgrades
+are `flask db upgrade`)."""
 
 import sys
 
@@ -11,6 +11,7 @@ from .accounts.roles import ROLES
 from .accounts.services import create_user
 from .demo.seed import DEFAULT_PASSWORD, demo_email, seed
 from .errors import DomainError
+from .jobs.worker import worker_command
 from .packs.batches import purge_expired
 
 
@@ -61,3 +62,4 @@ def register(app) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(purge_print_batches_command)
+    app.cli.add_command(worker_command)

@@ -20,10 +20,17 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     # A directory entry not checked for this many days is marked "needs checking".
     "DIRECTORY_CHECK_DAYS": 180,
-    # Session batches of PDFs: worker processes (None = one per CPU core), and how long a
-    # finished batch (personal data) is kept for download before it is deleted.
-    "PRINT_WORKERS": None,
+    # How long a finished session batch (personal data) is kept for download before it is
+    # deleted.
     "PRINT_BATCH_KEEP_MINUTES": 120,
+    # The task queue: Redis at this URL (several hosts), else SQLite in instance/queue.sqlite.
+    # QUEUE_IMMEDIATE runs each task at once in the caller instead (tests).
+    "REDIS_URL": None,
+    "QUEUE_FILE": None,  # None means instance/queue.sqlite
+    "QUEUE_IMMEDIATE": False,
+    # A running batch with no progress for this long had its worker stop: it is queued again
+    # once, then marked failed.
+    "PRINT_STALLED_SECONDS": 120,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
     # Flask-WTF's HTTPS referrer check needs a Referer header, which Referrer-Policy: no-referrer
     # stops browsers sending; the token and SameSite cookies already stop cross-site posts.
@@ -39,8 +46,10 @@ ENVIRONMENT = {
     "DEMO_PASSWORD": str,
     "TRUSTED_PROXIES": int,
     "DIRECTORY_CHECK_DAYS": int,
-    "PRINT_WORKERS": int,
     "PRINT_BATCH_KEEP_MINUTES": int,
+    "REDIS_URL": str,
+    "QUEUE_FILE": str,
+    "PRINT_STALLED_SECONDS": int,
 }
 
 

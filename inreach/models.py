@@ -11,7 +11,8 @@ from .directory.models import (
     ServiceArea,
     ServicePathway,
 )
-from .packs.models import PrintJob
+from .jobs.models import TaskFailure
+from .packs.models import PrintJob, PrintPart
 from .prisons.models import Prison
 from .referrals.models import ConsentWording, Referral, ReferralSet, SetChange, Submission
 from .roster.models import RosterEntry, RosterSession
@@ -21,6 +22,7 @@ from .volunteers.models import Clearance, Organisation, Volunteer
 
 __all__ = ["AuditEvent", "Clearance", "CohortMember", "ConsentWording", "Contact",
            "DirectoryOrganisation", "KeepApart", "LoginFailure", "LoginSession", "Organisation",
-           "Person", "Phone", "Prison", "PrintJob", "Referral", "ReferralSet", "RosterEntry",
-           "RosterSession", "Service", "ServiceArea", "ServicePathway", "SetChange",
-           "SiteSetting", "Submission", "User", "Visit", "VisitSession", "Volunteer"]
+           "Person", "Phone", "Prison", "PrintJob", "PrintPart", "Referral", "ReferralSet",
+           "RosterEntry", "RosterSession", "Service", "ServiceArea", "ServicePathway",
+           "SetChange", "SiteSetting", "Submission", "TaskFailure", "User", "Visit",
+           "VisitSession", "Volunteer"]

@@ -47,7 +47,9 @@ def make_app(tmp_path, database_url):
     def build(create_tables=True, **config):
         settings = {"TESTING": True, "SECRET_KEY": "test-secret-key", "DATABASE_URL": database_url,
                     # argon2id still, at a lower cost so the suite stays quick
-                    "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192}
+                    "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192,
+                    # tasks run at once in the caller, except where a test starts a worker
+                    "QUEUE_IMMEDIATE": True, "REDIS_URL": os.environ.get("INREACH_REDIS_URL")}
         settings.update(config)
         app = create_app(settings)
         if create_tables:

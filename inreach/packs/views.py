@@ -68,7 +68,7 @@ def _session_page(visit, visit_session, batch_form, status: int = 200, blank=Non
         rows=board(visit.id, visit_session.id), status_text=STATUS_TEXT,
         unchecked=_unchecked_in_session(visit_session.id), batch_form=batch_form,
         blank_form=blank, jobs=batches.recent_jobs(visit_session.id),
-        kinds=KINDS, stalled=batches.stalled), status
+        kinds=KINDS), status
 
 
 @bp.route("/men/<member>")
@@ -179,7 +179,7 @@ def batch(visit_id: int, session_id: int, job: str):
     visit, visit_session = _place(visit_id, session_id)
     found = _job(visit_session.id, job)
     return render_template("packs/batch.html", visit=visit, session=visit_session, job=found,
-                           kinds=KINDS, stalled=batches.stalled(found),
+                           kinds=KINDS, waited=batches.waiting_seconds(found),
                            expired=batches.expired(found))
 
 

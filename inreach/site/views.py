@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..accounts.access import public, signed_in
 from ..database import db
 from ..dates import today
+from ..jobs.queue import health as queue_health
 from ..visits.services import UPCOMING_SHOWN, upcoming_visits
 
 bp = Blueprint("site", __name__)
@@ -24,10 +25,13 @@ def home():
 @bp.route("/healthz")
 @public
 def healthz():
-    """Whether the app is up and its database answers (for load balancers and monitoring)."""
+    """Whether the app is up and its database answers (for load balancers and monitoring), and
+    whether the task queue answers with a worker seen lately ("ok", "no worker" or
+    "unavailable"; never a reason for a 503)."""
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         db.session.rollback()
-        return {"status": "error", "database": "unavailable"}, 503
-    return {"status": "ok", "database": "ok"}
+        return {"status": "error", "database": "unavailable", "queue": queue_health()}, 503
+    # The queue is reported, not judged: web servers stay in the pool while a worker is down.
+    return {"status": "ok", "database": "ok", "queue": queue_health()}

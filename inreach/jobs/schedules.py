@@ -1,0 +1,46 @@
+"""What runs on a schedule, in one place (the worker's scheduler queues these; a worker runs
+them). Each records when it last ran, for the queue's admin page. Later areas add theirs here."""
+
+import time
+
+from huey import crontab
+
+from ..packs import batches
+from .queue import check_in, huey, task
+
+SCHEDULES = {
+    "check_in": "Worker check-in (every minute)",
+    "recover_print_batches": "Stalled print batches queued again or failed (every minute)",
+    "purge_print_batches": "Expired batch PDFs deleted (every 10 minutes)",
+}
+
+
+def last_run(name: str) -> float | None:
+    """When a schedule last ran (seconds since the epoch), if it has."""
+    return huey.get(f"schedule:{name}", peek=True)
+
+
+def _ran(name: str) -> None:
+    """Note that a schedule ran now."""
+    huey.put(f"schedule:{name}", time.time())
+
+
+@task(schedule=crontab(minute="*"))
+def check_in_schedule() -> None:
+    """A worker says it is alive (the health check and admin page read it)."""
+    check_in()
+    _ran("check_in")
+
+
+@task(schedule=crontab(minute="*"))
+def recover_print_batches() -> None:
+    """Batches whose worker stopped are queued again once, then failed."""
+    batches.recover_stalled()
+    _ran("recover_print_batches")
+
+
+@task(schedule=crontab(minute="*/10"))
+def purge_print_batches() -> None:
+    """Batch PDFs past their keeping time are deleted."""
+    batches.purge_expired()
+    _ran("purge_print_batches")
