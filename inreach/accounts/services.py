@@ -144,14 +144,16 @@ def user_for_session(token: str, last_seen: float | None) -> User | None:
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     if last_seen is None or now.timestamp() - last_seen > idle.total_seconds():
         return None
-    query = select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
-    login = db.session.scalar(query)
-    if login is None:
+    query = (select(User, LoginSession.created_at)  # one query: every request runs it
+             .join(LoginSession, LoginSession.user_id == User.id)
+             .where(LoginSession.token_hash == _token_hash(token)))
+    found = db.session.execute(query).first()
+    if found is None:
         return None
-    if now - login.created_at > timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]):
+    user, started = found
+    if now - started > timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"]):
         return None
-    user = db.session.get(User, login.user_id)
-    return user if user and user.active else None
+    return user if user.active else None
 
 
 @writes

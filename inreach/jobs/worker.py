@@ -22,6 +22,8 @@ def worker_command(info: ScriptInfo, workers: int | None):
     if app.config["QUEUE_IMMEDIATE"]:
         raise click.ClickException("QUEUE_IMMEDIATE is set: tasks run at once, not here.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for chatty in ("weasyprint", "fontTools"):  # page-by-page progress: not worth a log line
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     consumer = huey.create_consumer(
         workers=workers or os.cpu_count() or 1, worker_type="process", periodic=True,
         graceful_signal="TERM", check_worker_health=True, scheduler_interval=10)
