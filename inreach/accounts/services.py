@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -131,6 +132,16 @@ def _open_session(user: User, now: datetime) -> str:
     token = secrets.token_urlsafe(32)
     db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id, created_at=now))
     return token
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, as plain values, for a service that writes. Its write begins by ending the
+    request's read, which expires the signed-in ``User``: these values, read before, need no
+    second query for the same row."""
+
+    id: int
+    role: str
 
 
 def _token_hash(token: str) -> str:

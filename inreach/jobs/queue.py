@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, has_app_context
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from redis import ConnectionPool
 
 from ..errors import DomainError
 
@@ -43,7 +44,10 @@ def init_app(app: Flask) -> None:
 def _storage(app: Flask):
     """The broker named by the settings."""
     if app.config.get("REDIS_URL"):
-        return RedisStorage(huey.name, url=app.config["REDIS_URL"])
+        # Time limits, so a Redis that is down or unreachable gives an answer, not a hang.
+        pool = ConnectionPool.from_url(app.config["REDIS_URL"], socket_connect_timeout=3,
+                                       socket_timeout=10)
+        return RedisStorage(huey.name, connection_pool=pool)
     path = Path(app.config.get("QUEUE_FILE") or Path(app.instance_path) / "queue.sqlite")
     path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteStorage(huey.name, filename=str(path))
