@@ -96,6 +96,18 @@ def enqueue(task_function, *args) -> None:
         raise QueueUnavailable() from error
 
 
+def ensure_reachable() -> None:
+    """Raise QueueUnavailable now if the broker does not answer (before recording anything
+    that would need it)."""
+    if huey.immediate:
+        return
+    try:
+        huey.pending_count()
+    except (OSError, ConnectionError, *huey_errors()) as error:
+        log.warning("queue unavailable: %s", type(error).__name__)
+        raise QueueUnavailable() from error
+
+
 def queued_at(task_id: str) -> float | None:
     """When a task put on the queue by ``enqueue`` was queued (None for scheduled ones)."""
     try:

@@ -4,7 +4,8 @@ process:
 
 - The request records the batch (who, which men, the organiser's choices, audited per man),
   queues one task per chunk of ``CHUNK`` men and returns. If the queue cannot be reached the
-  batch is marked failed with that reason and the organiser is told; nothing waits forever.
+  organiser is told and nothing is recorded (or, should it fail between the check and the
+  queueing, the batch is marked failed with that reason); nothing waits forever.
 - Each chunk task builds its men's documents and renders them to one PDF part; workers take
   chunks in parallel, on one host or several. The task that stores the last part queues the
   join, which puts the parts together in order and keeps the PDF on the batch for
@@ -27,7 +28,7 @@ from ..cohorts.models import CohortMember
 from ..cohorts.register import register_order, session_of
 from ..database import db, end_read, utcnow, writes
 from ..errors import DomainError
-from ..jobs.queue import QueueUnavailable, enqueue, task
+from ..jobs.queue import QueueUnavailable, enqueue, ensure_reachable, task
 from ..printing.parts import CHUNK, join
 from ..printing.services import htmls_to_pdf, render_html
 from ..referrals.services import set_for
@@ -54,6 +55,7 @@ def start(visit_id: int, session_id: int, kind: str, options: PackOptions,
     member_ids = [man.id for man in register_order(session.id)]
     if not member_ids:
         raise DomainError("no_men", "No men are placed in this session yet")
+    ensure_reachable()  # a queue that is down: say so, and record nothing
     job = _create_job(session.id, kind, options, member_ids, actor_id)
     try:
         for number in range(_chunk_count(job)):
