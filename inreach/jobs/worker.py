@@ -1,6 +1,7 @@
 """``flask --app inreach worker``: the consumer that runs queued and scheduled tasks in worker
-processes. SIGTERM (as systemd and ``./dev run`` send) and Ctrl-C stop it gracefully: no new
-task starts, running ones finish, and the worker processes end with it."""
+processes. SIGTERM (as systemd and ``./dev run`` send) stops it gracefully: no new task starts,
+running ones finish, and the worker processes end with it. Ctrl-C (SIGINT) stops it at once; a
+chunk cut short that way is queued again by the stalled-batch schedule."""
 
 import logging
 import os
@@ -17,7 +18,7 @@ from .queue import check_in, huey
               help="Worker processes (default: one per CPU core).")
 @pass_script_info
 def worker_command(info: ScriptInfo, workers: int | None):
-    """Run the background worker until SIGTERM or Ctrl-C."""
+    """Run the background worker until SIGTERM (graceful) or Ctrl-C (at once)."""
     app = info.load_app()
     if app.config["QUEUE_IMMEDIATE"]:
         raise click.ClickException("QUEUE_IMMEDIATE is set: tasks run at once, not here.")
