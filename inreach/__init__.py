@@ -81,6 +81,7 @@ def _blueprints(app: Flask) -> None:
     from .directory.exchange_views import bp as directory_exchange
     from .directory.views import bp as directory
     from .gate_list.views import bp as gate_list
+    from .jobs.views import bp as jobs
     from .packs.views import bp as packs
     from .people.views import bp as people
     from .prisons.views import bp as prisons
@@ -95,7 +96,7 @@ def _blueprints(app: Flask) -> None:
 
     for blueprint in (site, accounts, audit, visits, roster, gate_list, checkin, cohorts,
                       cohort_import, attendance, people, volunteers, prisons, directory,
-                      directory_exchange, referrals, outbox, consent, packs):
+                      directory_exchange, referrals, outbox, consent, packs, jobs):
         app.register_blueprint(blueprint)
     errors.register(app)
     from .jobs import failures, schedules  # noqa: F401  (register the signal and schedules)

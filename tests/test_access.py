@@ -23,6 +23,7 @@ EXPECTED = {
     "accounts.new_user": ("/users/new", {"admin"}),
     "accounts.set_active": (None, {"admin"}),
     "audit.trail": ("/audit/", {"auditor", "admin"}),
+    "jobs.queue": ("/admin/queue", {"admin"}),
     # Gate list downloads (each role on a real visit: tests/test_gate_list.py).
     "gate_list.pdf": (None, PLANNERS),
     "gate_list.csv": (None, PLANNERS),

@@ -15,7 +15,8 @@ pytestmark = pytest.mark.browser
 
 MIN_TARGET = 44  # CSS px, for thumbs on a tablet
 NAV = {  # what each role sees in the navigation, in order
-    "admin": ["Home", "Visits", "Directory", "Volunteers", "Prisons", "Users", "Audit trail"],
+    "admin": ["Home", "Visits", "Directory", "Volunteers", "Prisons", "Users", "Audit trail",
+              "Task queue"],
     "organiser": ["Home", "Visits", "Directory", "Volunteers", "Prisons"],
     "volunteer": ["Home", "Visits", "Directory"],
     "auditor": ["Home", "Visits", "Directory", "Volunteers", "Prisons", "Audit trail"],
@@ -243,7 +244,11 @@ def test_pages_have_no_serious_accessibility_violations(new_page, live_server, s
             expect(page.get_by_text("There is a problem")).to_be_visible()
             expect(page.get_by_role("link", name="Enter the person's name")).to_be_visible()
             check(page)
+            menu(page).get_by_role("link", name="Task queue").click()
+            expect(page.get_by_role("heading", level=1)).to_have_text("Task queue")
+            check(page)
         log_out(page, live_server)
 
-    assert checked == ["/login", "/login", "/", "/", "/", "/audit/", "/", "/users", "/users/new"]
+    assert checked == ["/login", "/login", "/", "/", "/", "/audit/", "/", "/users", "/users/new",
+                       "/admin/queue"]
     assert not found, f"{len(found)} problems:\n" + "\n".join(found)

@@ -13,6 +13,7 @@ ITEMS = [
     ("Prisons", "prisons.index", set(PLAN_READERS)),
     ("Users", "accounts.users", {ADMIN}),
     ("Audit trail", "audit.trail", {AUDITOR, ADMIN}),
+    ("Task queue", "jobs.queue", {ADMIN}),
 ]
 
 
