@@ -4,6 +4,7 @@ timezone-aware times and the append-only audit trail."""
 import re
 import sqlite3
 import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -18,7 +19,14 @@ from inreach.accounts.services import create_user
 from inreach.audit.models import AuditEvent
 from inreach.audit.services import record
 from inreach.cohorts.models import REFERENCE_ALPHABET
-from inreach.database import ReadTransactionWrite, begin_write, db, writes
+from inreach.database import (
+    ReadTransactionWrite,
+    _FairLock,
+    begin_write,
+    db,
+    write_connection,
+    writes,
+)
 from inreach.demo.seed import seed_accounts
 from inreach.errors import DomainError
 
@@ -208,6 +216,40 @@ def test_a_write_without_writes_is_refused_and_changes_nothing(app_context):
         db.session.execute(delete(AuditEvent))
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_plain_inserts_are_refused_in_a_read_too(app_context):
+    db.session.scalar(select(func.count()).select_from(User))  # a read transaction is open
+    with pytest.raises(ReadTransactionWrite):
+        write_connection()
+    db.session.rollback()
+    begin_write()
+    write_connection().execute(AuditEvent.__table__.insert(), {"action": "test.written"})
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+def test_writers_in_this_process_get_the_lock_in_the_order_they_asked():
+    lock = _FairLock()
+    assert lock.acquire(timeout=1)
+    order = []
+
+    def writer(number: int) -> None:
+        assert lock.acquire(timeout=10)
+        order.append(number)
+        lock.release()
+
+    writers = []
+    for number in range(5):
+        writers.append(threading.Thread(target=writer, args=(number,)))
+        writers[-1].start()
+        while len(lock._waiting) <= number:  # queued before the next one arrives
+            time.sleep(0.001)
+    assert lock.acquire(timeout=0.01) is False and len(lock._waiting) == 5  # gave up, left
+    lock.release()
+    for thread in writers:
+        thread.join(timeout=10)
+    assert order == [0, 1, 2, 3, 4]
 
 
 def test_a_write_service_rolls_back_when_it_raises_and_joins_an_outer_one(app_context):

@@ -10,7 +10,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 
 from ..audit.services import record
 from ..database import db, utcnow, writes
@@ -149,16 +149,20 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Every request runs this, so it is one query, built once (on SQLite, building a statement
+# costs more than running it): the user and when the login session began.
+SIGNED_IN = (select(User, LoginSession.created_at)
+             .join(LoginSession, LoginSession.user_id == User.id)
+             .where(LoginSession.token_hash == bindparam("token_hash")))
+
+
 def user_for_session(token: str, last_seen: float | None) -> User | None:
     """The active user a session cookie belongs to, or None if it ended, idled or expired."""
     now = utcnow()
     idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     if last_seen is None or now.timestamp() - last_seen > idle.total_seconds():
         return None
-    query = (select(User, LoginSession.created_at)  # one query: every request runs it
-             .join(LoginSession, LoginSession.user_id == User.id)
-             .where(LoginSession.token_hash == _token_hash(token)))
-    found = db.session.execute(query).first()
+    found = db.session.execute(SIGNED_IN, {"token_hash": _token_hash(token)}).first()
     if found is None:
         return None
     user, started = found

@@ -2,11 +2,12 @@
 
 from sqlalchemy import insert, select
 
-from ..database import db
+from ..database import db, write_connection
 from ..paging import KeysetPage, keyset
 from .models import AuditEvent
 
 PAGE_SIZE = 100
+NEW_EVENTS = insert(AuditEvent)  # built once: services that write many rows call record_all
 
 
 def record(action: str, actor_id: int | None = None, object_type: str | None = None,
@@ -26,7 +27,7 @@ def record(action: str, actor_id: int | None = None, object_type: str | None = N
 def record_all(actor_id: int | None, rows: list[tuple[str, str, object]]) -> None:
     """Add several audit rows, each (action, object type, object id), in one INSERT."""
     if rows:
-        db.session.execute(insert(AuditEvent), [
+        write_connection().execute(NEW_EVENTS, [
             {"actor_id": actor_id, "action": action, "object_type": object_type,
              "object_id": str(object_id)} for action, object_type, object_id in rows])
 

@@ -8,35 +8,41 @@
 - Exactly once: every submission carries an id made on the client. The same id with the same
   content returns the first answer; with different content it is refused; two at once store
   one set (the database's unique keys decide, and the loser reads the winner's answer).
-Each save is one short write transaction: every lookup once, one flush for the set, its
-referrals and the submission, then the audit rows (ids only) in one insert.
+Each save is one short write transaction: every lookup once (the man, his visit's day and any
+set of his in one query), then plain INSERTs for the new rows (the set, its referrals in one
+statement, the audit rows of ids only in one, the submission): rows that are only written need
+no unit of work. Changing a saved set loads it as objects, as its history compares old with new
+values.
 """
 
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, make_transient_to_detached, selectinload
 
 from ..accounts.models import User
+from ..accounts.services import Actor
 from ..attendance.services import may_mark, session_of
 from ..audit.services import record, record_all
 from ..cohorts.models import CohortMember, Person
-from ..database import db, writes
+from ..database import db, write_connection, writes
 from ..dates import today
 from ..directory.models import Service
 from ..directory.rules import check_phone
 from ..directory.services import is_known_area
 from ..errors import DomainError, check_lengths
-from .consent import wording_version
+from ..visits.models import Visit
+from .consent import wording_id_for
 from .models import (
     CONSENT_METHODS,
     CONTACT_BY,
     HOUSING,
+    ConsentWording,
     Referral,
     ReferralSet,
     SetChange,
@@ -50,6 +56,30 @@ LABELS = {"release_area": "Release area", "phone": "Phone", "probation_name":
 FIELDS = ("housing", "release_area", "phone", "safe_message", "contact_by", "probation_name",
           "probation_contact", "easy_read", "large_print", "language", "consent_method",
           "notes", "channel", "paper_date")
+
+
+def _placed(visit_id, session_id, public_id) -> tuple:
+    """The conditions for the man with this public id placed in this session of this visit
+    (values, or parameters bound when the statement runs)."""
+    return (CohortMember.public_id == public_id, CohortMember.visit_id == visit_id,
+            CohortMember.session_id == session_id)
+
+
+# What every save runs, built once with its values bound per call: on SQLite, building a
+# statement costs more than running it. Run as plain Core (``_read``, ``_write_rows``): they
+# read and write rows, not objects.
+SUBMISSION = select(Submission.set_id, Submission.content_hash).where(
+    Submission.client_id == bindparam("client_id"))
+MAN = (select(CohortMember.id, Visit.date.label("visit_day"), ReferralSet.id.label("set_id"),
+              ReferralSet.public_id.label("set_public_id"))
+       .join(Visit, Visit.id == CohortMember.visit_id)
+       .outerjoin(ReferralSet, ReferralSet.member_id == CohortMember.id)
+       .where(*_placed(bindparam("visit_id"), bindparam("session_id"), bindparam("public_id"))))
+SERVICES = select(Service.id, Service.name, Service.referable, Service.status).where(
+    Service.id.in_(bindparam("ids", expanding=True)))
+NEW_SET = insert(ReferralSet).returning(ReferralSet.id)
+NEW_REFERRALS = insert(Referral).returning(Referral.service_id, Referral.id)
+NEW_SUBMISSION = insert(Submission)
 
 
 @dataclass
@@ -81,7 +111,7 @@ class Capture:
 def content_hash(capture: Capture) -> str:
     """A fingerprint of what was submitted: everything but its id and the way it travelled
     (a resend from the outbox is the same submission)."""
-    values = asdict(capture)
+    values = dict(vars(capture))  # a shallow copy: the lists below are replaced, not changed
     values.pop("client_id")
     values.pop("channel")
     values["chosen"] = sorted(values["chosen"])
@@ -91,8 +121,8 @@ def content_hash(capture: Capture) -> str:
 
 
 @writes
-def save(visit_id: int, session_id: int, capture: Capture, actor: User) -> tuple[ReferralSet,
-                                                                                 bool]:
+def save(visit_id: int, session_id: int, capture: Capture,
+         actor: Actor | User) -> tuple[ReferralSet, bool]:
     """Store a submission once; returns the set and whether this was a repeat."""
     _check_allowed(actor, visit_id)  # before a repeat too: it hands back the stored set
     digest = content_hash(capture)
@@ -129,7 +159,7 @@ def _repeat(client_id: str, digest: str) -> ReferralSet | None:
     if not CLIENT_ID.fullmatch(client_id or ""):
         raise DomainError("bad_client_id", "This form is missing its submission id. Reload the "
                           "page and enter it again.")
-    stored = db.session.get(Submission, client_id)
+    stored = _read(SUBMISSION, {"client_id": client_id}).first()
     if stored is None:
         return None
     if stored.content_hash != digest:
@@ -138,40 +168,93 @@ def _repeat(client_id: str, digest: str) -> ReferralSet | None:
     return db.session.get(ReferralSet, stored.set_id)
 
 
-def _write(visit_id: int, session_id: int, capture: Capture, actor: User,
+def _write(visit_id: int, session_id: int, capture: Capture, actor: Actor | User,
            digest: str) -> ReferralSet:
     """Check everything, then write the set, its referrals, history and audit rows."""
-    member = member_in_session(visit_id, session_id, capture.member)
-    services = _chosen_services(capture)
-    wording = wording_version(capture.consent_version)
-    values = _checked_values(capture, member.visit.date)
-    referral_set = _existing(member, capture.set_id)
-    created = referral_set is None
-    if created:
-        referral_set = ReferralSet(member=member, session_id=session_id, recorded_by=actor.id,
-                                   consent_wording=wording, **values)
-        db.session.add(referral_set)
+    man = _man(visit_id, session_id, capture.member)
+    wanted = _chosen_services(capture)
+    wording_id = wording_id_for(capture.consent_version)
+    values = _checked_values(capture, man.visit_day)
+    referral_set = _being_changed(man, capture.set_id)
+    if referral_set is None:
+        set_id = _create(man.id, session_id, values, wording_id, wanted, actor.id)
     else:
-        _record_changes(referral_set, values, capture, actor.id)
-        referral_set.consent_wording = wording
-        for name, value in values.items():
-            setattr(referral_set, name, value)
-    added = _set_referrals(referral_set, services, capture.consent, actor.id)
-    db.session.add(Submission(client_id=capture.client_id, referral_set=referral_set,
-                              content_hash=digest))
-    db.session.flush()  # once: the new rows' ids, for the audit rows
-    record_all(actor.id, [("referral_set.created", "referral_set", referral_set.id)] * created
-               + [("referral.created", "referral", referral.id) for referral in added])
+        set_id = _change(referral_set, values, wording_id, wanted, actor.id)
+    _write_rows(NEW_SUBMISSION, {"client_id": capture.client_id, "set_id": set_id,
+                                 "content_hash": digest})
     db.session.commit()
+    return referral_set or _new_set(set_id)
+
+
+def _create(member_id: int, session_id: int, values: dict, wording_id: int,
+            wanted: dict[int, bool], actor_id: int) -> int:
+    """Insert his new set and its referrals, with their audit rows; returns the set's id."""
+    set_id = _write_rows(NEW_SET, {
+        **values, "member_id": member_id, "session_id": session_id, "recorded_by": actor_id,
+        "consent_wording_id": wording_id}).scalar_one()
+    referral_ids = _add_referrals(set_id, wanted)
+    record_all(actor_id, [("referral_set.created", "referral_set", set_id)]
+               + [("referral.created", "referral", referral_id) for referral_id in referral_ids])
+    return set_id
+
+
+def _change(referral_set: ReferralSet, values: dict, wording_id: int,
+            wanted: dict[int, bool], actor_id: int) -> int:
+    """Change a saved set to match the submission, keeping its history, with audit rows;
+    returns its id."""
+    wording = db.session.get(ConsentWording, wording_id)
+    _record_changes(referral_set, values, wording, wanted, actor_id)
+    referral_set.consent_wording = wording
+    for name, value in values.items():
+        setattr(referral_set, name, value)
+    referral_ids = _add_referrals(referral_set.id, _set_referrals(referral_set, wanted, actor_id))
+    record_all(actor_id, [("referral.created", "referral", referral_id)
+                          for referral_id in referral_ids])
+    return referral_set.id
+
+
+def _add_referrals(set_id: int, wanted: dict[int, bool]) -> list[int]:
+    """Insert a referral for each of these services (service id -> he agreed to share) in one
+    statement; returns their ids in the same order."""
+    if not wanted:
+        return []
+    rows = [{"set_id": set_id, "service_id": service_id, "consent": agreed,
+             "status": _referral_status(agreed)} for service_id, agreed in wanted.items()]
+    # Matched up by service rather than by position, which would cost a statement per row.
+    ids = dict(_write_rows(NEW_REFERRALS, rows).all())
+    return [ids[service_id] for service_id in wanted]
+
+
+def _referral_status(agreed: bool) -> str:
+    """Made when he agreed to share his details; otherwise noted, and nothing is sent."""
+    return "made" if agreed else "not_shared"
+
+
+def _read(statement, values: dict):
+    """Run one of the save's queries on the transaction's connection: rows, not objects."""
+    return db.session.connection().execute(statement, values)
+
+
+def _write_rows(statement, values: dict | list[dict]):
+    """Run one of the save's INSERTs as plain Core (see ``write_connection``)."""
+    return write_connection().execute(statement, values)
+
+
+def _new_set(set_id: int) -> ReferralSet:
+    """The set just inserted, as an object without a query: its columns load when first read
+    (as they would after the commit anyway), so the outbox, which reads none, pays nothing."""
+    referral_set = ReferralSet(id=set_id)
+    make_transient_to_detached(referral_set)
+    db.session.add(referral_set)
     return referral_set
 
 
-def may_capture(user: User | None, visit_id: int) -> bool:
+def may_capture(user: Actor | User | None, visit_id: int) -> bool:
     """Planners on any visit; volunteers on visits they are rostered on."""
     return may_mark(user, visit_id)
 
 
-def _check_allowed(actor: User, visit_id: int) -> None:
+def _check_allowed(actor: Actor | User, visit_id: int) -> None:
     """Refuse an actor who may not record on this visit."""
     if not may_capture(actor, visit_id):
         raise DomainError("not_allowed", "You can only record referrals on visits you are "
@@ -182,23 +265,38 @@ def member_in_session(visit_id: int, session_id: int, public_id: str) -> CohortM
     """The man with this public id, if he is placed in this session of this visit (his visit
     loaded with him)."""
     member = db.session.scalar(select(CohortMember).options(joinedload(CohortMember.visit))
-                               .where(CohortMember.public_id == public_id,
-                                      CohortMember.visit_id == visit_id,
-                                      CohortMember.session_id == session_id))
+                               .where(*_placed(visit_id, session_id, public_id)))
     if member is None:
-        session_of(visit_id, session_id)  # not_found for a session of another visit
-        raise DomainError("wrong_session", "That man is not in this session. Go back to the "
-                          "session's list and choose him there.")
+        _refuse_not_in_session(visit_id, session_id)
     return member
 
 
-def _chosen_services(capture: Capture) -> list[Service]:
-    """The chosen services: each referable and active, each with a yes or no to sharing."""
-    wanted = list(dict.fromkeys(capture.chosen))
-    found = {service.id: service for service in db.session.scalars(
-        select(Service).where(Service.id.in_(wanted)))} if wanted else {}
-    services = []
-    for service_id in wanted:
+def _man(visit_id: int, session_id: int, public_id: str) -> Row:
+    """What a save needs of the man placed in this session, in one query: his id, his visit's
+    day, and the id and public id of his set (None before one is saved)."""
+    man = _read(MAN, {"visit_id": visit_id, "session_id": session_id,
+                     "public_id": public_id}).first()
+    if man is None:
+        _refuse_not_in_session(visit_id, session_id)
+    return man
+
+
+def _refuse_not_in_session(visit_id: int, session_id: int) -> None:
+    """The error for a man not found in this session (not_found for a session of another
+    visit)."""
+    session_of(visit_id, session_id)
+    raise DomainError("wrong_session", "That man is not in this session. Go back to the "
+                      "session's list and choose him there.")
+
+
+def _chosen_services(capture: Capture) -> dict[int, bool]:
+    """His answer for each chosen service (service id -> he agreed to share), in the order
+    chosen: each service referable and active, each with a yes or no."""
+    chosen = list(dict.fromkeys(capture.chosen))
+    found = {service.id: service
+             for service in _read(SERVICES, {"ids": chosen})} if chosen else {}
+    wanted = {}
+    for service_id in chosen:
         service = found.get(service_id)
         if service is None or not service.referable or service.status != "active":
             raise DomainError("not_referable", "One of the services chosen no longer takes "
@@ -206,8 +304,8 @@ def _chosen_services(capture: Capture) -> list[Service]:
         if capture.consent.get(service_id) is None:
             raise DomainError("consent_missing", f"Say whether he agrees to share his details "
                               f"with {service.name}", f"consent_{service_id}")
-        services.append(service)
-    return services
+        wanted[service_id] = bool(capture.consent[service_id])
+    return wanted
 
 
 def _checked_values(capture: Capture, visit_day: date) -> dict:
@@ -247,50 +345,42 @@ def _check_channel(values: dict, visit_day: date) -> None:
                           "visit and today", "paper_date")
 
 
-def _existing(member: CohortMember, set_public_id: str) -> ReferralSet | None:
+def _being_changed(man: Row, set_public_id: str) -> ReferralSet | None:
     """The set being changed, or None for a new one; a second new set for him is refused."""
-    current = db.session.scalar(select(ReferralSet).where(ReferralSet.member_id == member.id))
-    if current is None:
+    if man.set_id is None:
         return None
-    if set_public_id != current.public_id:
+    if set_public_id != man.set_public_id:
         raise DomainError("already_recorded", "His referrals were already recorded. Open his "
                           "record again to change it, so nothing is lost.")
-    return current
+    return db.session.get(ReferralSet, man.set_id)
 
 
-def _set_referrals(referral_set: ReferralSet, services: list[Service],
-                   consent: dict[int, bool | None], actor_id: int) -> list[Referral]:
-    """Make the referrals match his choices, keeping ones that did not change; returns the
-    new ones (audited by the caller once they have ids)."""
-    wanted = {service.id: bool(consent[service.id]) for service in services}
+def _set_referrals(referral_set: ReferralSet, wanted: dict[int, bool],
+                   actor_id: int) -> dict[int, bool]:
+    """Make the set's referrals match his answers, keeping ones that did not change; returns
+    the services still to add (inserted and audited by the caller)."""
+    wanted = dict(wanted)
     for referral in list(referral_set.referrals):
         if referral.service_id not in wanted:
             record("referral.withdrawn", actor_id, "referral", referral.id)
             referral_set.referrals.remove(referral)
         elif referral.consent != wanted.pop(referral.service_id):
             referral.consent = not referral.consent
-            referral.status = "made" if referral.consent else "not_shared"
+            referral.status = _referral_status(referral.consent)
             record("referral.changed", actor_id, "referral", referral.id)
-    added = [Referral(service_id=service_id, consent=agreed,
-                      status="made" if agreed else "not_shared")
-             for service_id, agreed in wanted.items()]
-    referral_set.referrals.extend(added)
-    return added
+    return wanted
 
 
-def _record_changes(referral_set: ReferralSet, values: dict, capture: Capture,
-                    actor_id: int) -> None:
+def _record_changes(referral_set: ReferralSet, values: dict, wording: ConsentWording,
+                    wanted: dict[int, bool], actor_id: int) -> None:
     """Keep who changed what: old and new values of each field that changed."""
     changes = {name: [_plain(getattr(referral_set, name)), _plain(value)]
                for name, value in values.items() if getattr(referral_set, name) != value}
     before = {referral.service_id: referral.consent for referral in referral_set.referrals}
-    after = {service_id: bool(capture.consent.get(service_id))
-             for service_id in dict.fromkeys(capture.chosen)}
-    if before != after:
-        changes["services"] = [_choices(before), _choices(after)]
-    if referral_set.consent_wording.version != capture.consent_version:
-        changes["consent_version"] = [referral_set.consent_wording.version,
-                                      capture.consent_version]
+    if before != wanted:
+        changes["services"] = [_choices(before), _choices(wanted)]
+    if referral_set.consent_wording.version != wording.version:
+        changes["consent_version"] = [referral_set.consent_wording.version, wording.version]
     if changes:
         db.session.add(SetChange(set_id=referral_set.id, changed_by=actor_id,
                                  changes=json.dumps(changes, sort_keys=True)))

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 
 from ..accounts.access import allow
 from ..accounts.roles import PLANNERS, VOLUNTEER
+from ..accounts.session import actor
 from ..dates import local
 from ..directory.services import known_areas, referable_services
 from ..directory.vocabulary import PATHWAYS
@@ -104,11 +105,12 @@ def _submit(visit_id: int, session_id: int, member: str):
     """Save a posted form against only what it needs (the service checks the rest). Returns
     the response, or no response and the refusal to show on the page with its errors."""
     outbox = request.headers.get("X-Outbox") == "1"
-    form = CaptureForm()
+    # CSRFProtect has checked the token; the form need not make one for a page it never shows.
+    form = CaptureForm(meta={"csrf": False})
     refused = None
     if form.validate():
         try:
-            _, repeat = services.save(visit_id, session_id, _capture(form, member), g.user)
+            _, repeat = services.save(visit_id, session_id, _capture(form, member), actor())
         except DomainError as error:
             _abort_if_misplaced(error)
             refused = error

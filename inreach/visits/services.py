@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from sqlalchemy import Select, exists, false, select
+from sqlalchemy import Select, bindparam, exists, false, select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
@@ -229,6 +229,13 @@ def _visible(user: User) -> Select:
     return query.where(false())
 
 
+# Checked on every request about a visit (every referral save), so built once and run as a
+# plain query: on SQLite, building a statement costs more than running it.
+ROSTERED = (select(RosterEntry.id).join(Volunteer, Volunteer.id == RosterEntry.volunteer_id)
+            .where(RosterEntry.visit_id == bindparam("visit_id"),
+                   Volunteer.user_id == bindparam("user_id")))
+
+
 def may_view(user: User, visit_id: int) -> bool:
     """Object-level check: planners and auditors see any visit; a volunteer only a visit they
     are rostered on."""
@@ -236,6 +243,6 @@ def may_view(user: User, visit_id: int) -> bool:
         return True
     if user.role != VOLUNTEER:
         return False
-    return db.session.scalar(
-        select(RosterEntry.id).join(Volunteer, Volunteer.id == RosterEntry.volunteer_id)
-        .where(RosterEntry.visit_id == visit_id, Volunteer.user_id == user.id)) is not None
+    rostered = db.session.connection().execute(ROSTERED, {"visit_id": visit_id,
+                                                          "user_id": user.id})
+    return rostered.first() is not None

@@ -10,7 +10,6 @@ Create Date: 2026-11-29 19:31:02.529946
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0007_task_queue'
 down_revision = '0006_print_jobs'
