@@ -1,6 +1,6 @@
 """The organiser's printing journey in a real browser on a tablet: preview a man's pack,
-download it, start the session's batch, watch it progress and download it; every page passes
-axe with big enough targets."""
+download it, start the session's batch, see it wait for a print worker, watch it progress as
+the queue is worked and download it; every page passes axe with big enough targets."""
 
 from pathlib import Path
 
@@ -8,7 +8,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from inreach.demo.seed import DEFAULT_PASSWORD, seed
+
 from .printing_helpers import pdf_reader, pdf_text
+from .queue_helpers import broker_config, empty_queue, run_next
 from .test_browser import log_in, small_targets, violations
 
 pytestmark = pytest.mark.browser
@@ -19,8 +22,19 @@ def checked(page, axe: Axe, found: list[str]) -> None:
     found += violations(page, axe) + small_targets(page)
 
 
-def test_an_organiser_previews_downloads_and_prints_a_session_batch(tablet, live_app):
-    app, base = live_app
+@pytest.fixture
+def queued_app(make_app, serve, tmp_path):
+    """The demo app on a real, empty queue that no worker takes from (the test works it)."""
+    app = make_app(**broker_config(tmp_path))
+    with app.app_context():
+        seed(DEFAULT_PASSWORD)
+    empty_queue()
+    yield app, serve(app)
+    empty_queue()
+
+
+def test_an_organiser_previews_downloads_and_prints_a_session_batch(tablet, queued_app):
+    app, base = queued_app
     page, axe, found = tablet, Axe(), []
     log_in(page, base, "organiser", tap=True)
     page.get_by_role("link", name="Visits").first.tap()
@@ -52,10 +66,16 @@ def test_an_organiser_previews_downloads_and_prints_a_session_batch(tablet, live
         .get_by_label("Leave them out of the pack").check()
     page.get_by_role("button", name="Print all packs").tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("Resource packs")
-    expect(page.locator("progress")).to_be_visible()  # it takes a few seconds: a bar meanwhile
+    expect(page.get_by_text("Waiting for a print worker")).to_be_visible()  # none runs yet
+    expect(page.locator("progress")).to_be_visible()
     checked(page, axe, found)
     page.evaluate("window.stillThisPage = true")
-    expect(page.get_by_text("Ready:")).to_be_visible(timeout=60_000)
+    run_next()  # a worker takes the first chunk: the bar moves, the waiting message goes
+    expect(page.get_by_text("Waiting for a print worker")).to_be_hidden()
+    expect(page.locator("progress")).not_to_have_attribute("value", "0")
+    while run_next():  # the other chunks, then the join
+        pass
+    expect(page.get_by_text("Ready:")).to_be_visible()
     assert page.evaluate("window.stillThisPage")  # updated in place, not reloaded
     checked(page, axe, found)
     with page.expect_download() as download:
