@@ -1,5 +1,6 @@
-"""What the printing benchmarks share: a throwaway SQLite database with the demo data and a
-session of 60 men, each with two self-referrals and his release area; and a process's memory."""
+"""What the printing benchmarks share: a throwaway SQLite database (and task queue file) with the
+demo data and a session of 60 men, each with two self-referrals and his release area; and a
+process's memory."""
 
 import tempfile
 from collections.abc import Iterator
@@ -26,10 +27,12 @@ AREAS = ("Hammersmith and Fulham", "Ealing")
 @contextmanager
 def demo_app() -> Iterator[tuple]:
     """The app on a new database with the demo data and the session of 60 men:
-    ``(app, visit_id, session_id)``; the database is deleted afterwards."""
+    ``(app, visit_id, session_id)``; the database and the queue file beside it are deleted
+    afterwards."""
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'benchmark.sqlite'}"
         app = create_app({"TESTING": True, "SECRET_KEY": "benchmark", "DATABASE_URL": url,
+                          "QUEUE_FILE": str(Path(folder) / "queue.sqlite"),
                           "WTF_CSRF_ENABLED": False})
         with app.app_context():
             db.create_all()

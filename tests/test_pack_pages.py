@@ -3,19 +3,20 @@ the preview, downloads (no names in file names, never cached, audited), bad inpu
 the page, and a session batch from start to download."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from inreach.audit.models import AuditEvent
 from inreach.database import begin_write, db
-from inreach.packs import batches
 from inreach.packs.models import PrintJob
 
 from . import planning
 from .conftest import csrf_token, log_in
 from .pack_builders import entry, printing_day  # noqa: F401 (a fixture)
 from .printing_helpers import pdf_text
+from .queue_helpers import broker_config, empty_queue, waiting_tasks
 
 
 def base(day) -> str:
@@ -138,11 +139,8 @@ def test_a_batch_runs_shows_its_progress_then_downloads(app, client, organiser):
     token = csrf_token(client, base(organiser) + "/")
     response = client.post(base(organiser) + "/batches", data={
         "csrf_token": token, "kind": "packs", "with_name": "y", "unchecked": "leave_out"})
-    assert response.status_code == 302
+    assert response.status_code == 302  # its tasks ran at once, as a worker would run them
     job_url = response.location
-    with app.app_context():
-        job = db.session.scalar(select(PrintJob))
-        batches.wait(job.id)
     page = client.get(job_url).get_data(as_text=True)
     assert "Ready: 3 men." in page and "data-batch-running" not in page
     download = client.get(job_url + "/pdf")
@@ -155,7 +153,7 @@ def test_a_batch_runs_shows_its_progress_then_downloads(app, client, organiser):
 def test_a_running_batch_page_refreshes_itself(app, client, organiser):
     with app.app_context():
         job = PrintJob(session_id=organiser["session"], kind="forms", total=3, done=1,
-                       started_by=organiser["users"]["organiser"])
+                       state="running", started_by=organiser["users"]["organiser"])
         begin_write()
         db.session.add(job)
         db.session.commit()
@@ -163,6 +161,7 @@ def test_a_running_batch_page_refreshes_itself(app, client, organiser):
     page = client.get(f"{base(organiser)}/batches/{public_id}").get_data(as_text=True)
     assert 'data-batch-running' in page and 'See how far it has got' in page
     assert '<progress id="progress" class="inreach-progress" max="3" value="1">' in page
+    assert "Waiting for a print worker" not in page  # one has taken it
     assert client.get(f"{base(organiser)}/batches/{public_id}/pdf").status_code == 302
     assert client.get(f"{base(organiser)}/batches/nothing").status_code == 404
 
@@ -175,3 +174,45 @@ def test_a_batch_for_an_empty_session_is_refused_on_the_page(app, client, organi
     response = client.post(url + "/batches", data={"csrf_token": token, "kind": "forms"})
     assert response.status_code == 422
     assert "No men are placed in this session yet" in response.get_data(as_text=True)
+
+
+def test_a_batch_nobody_has_taken_says_it_waits_for_a_print_worker(make_app, tmp_path,
+                                                                    printing_day):  # noqa: F811
+    app = make_app(create_tables=False, **broker_config(tmp_path))  # a real queue, no worker
+    with app.app_context():
+        empty_queue()
+    client = app.test_client()
+    log_in(client, "organiser@test.example")
+    token = csrf_token(client, base(printing_day) + "/")
+    response = client.post(base(printing_day) + "/batches",
+                           data={"csrf_token": token, "kind": "forms"})
+    assert response.status_code == 302
+    page = client.get(response.location).get_data(as_text=True)
+    assert re.search(r"Waiting for a print worker: queued \d+ seconds ago", page)
+    assert "data-batch-running" in page and "0 of 3 done" in page
+    with app.app_context():
+        assert [name for name, _ in waiting_tasks()] == ["render_chunk"]
+        begin_write()
+        job = db.session.scalar(select(PrintJob))
+        job.started_at = job.started_at - timedelta(minutes=7)
+        db.session.commit()
+        empty_queue()
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Waiting for a print worker: queued 7 minutes ago" in page
+
+
+def test_a_batch_started_while_the_queue_is_down_is_refused_on_the_page(make_app,
+                                                                      printing_day):  # noqa: F811
+    app = make_app(create_tables=False, QUEUE_IMMEDIATE=False,
+                   REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    client = app.test_client()
+    log_in(client, "organiser@test.example")
+    token = csrf_token(client, base(printing_day) + "/")
+    response = client.post(base(printing_day) + "/batches", data={
+        "csrf_token": token, "kind": "packs", "with_name": "y", "unchecked": "leave_out"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "The print queue cannot be reached just now, so nothing was started." in page
+    assert "nhsuk-error-summary" in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(PrintJob)) == 0
