@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
     _app = app
     if app.config["QUEUE_IMMEDIATE"]:
         huey.immediate = True
+        huey.storage = huey.get_immediate_storage()  # nothing carried over from another app
         return
     huey.immediate = False
     huey.storage = _storage(app)

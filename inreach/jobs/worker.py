@@ -27,7 +27,8 @@ def worker_command(info: ScriptInfo, workers: int | None):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     consumer = huey.create_consumer(
         workers=workers or os.cpu_count() or 1, worker_type="process", periodic=True,
-        graceful_signal="TERM", check_worker_health=True, scheduler_interval=10)
+        graceful_signal="TERM", check_worker_health=True, scheduler_interval=10,
+        max_delay=1.0)  # an idle worker looks for work every second (SQLite is polled)
     consumer.run()
 
 

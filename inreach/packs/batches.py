@@ -39,7 +39,7 @@ from .documents import FORM_TEMPLATE, FORM_TITLE, PACK_TEMPLATE, PACK_TITLE
 from .models import KINDS, PrintJob, PrintPart
 
 log = logging.getLogger(__name__)
-FAILED_CHUNK = "Printing failed on one part of this batch. Start it again; if it fails again, " \
+FAILED_CHUNK = "Printing failed on part of this batch. Start it again; if it fails again, " \
                "tell whoever runs inreach."
 STOPPED = "The print worker stopped twice while making this batch. Start it again."
 
@@ -102,7 +102,7 @@ def _described(kind: str, options: PackOptions) -> str:
 
 # --- the tasks ---------------------------------------------------------------------------------
 
-@task(retries=2, retry_delay=5, context=True)
+@task(retries=2, retry_delay=5, retry_backoff=2, context=True)
 def render_chunk(job_id: int, number: int, task=None) -> None:
     """Render one chunk of a batch and store it as a part; the last part queues the join."""
     job = db.session.get(PrintJob, job_id)
@@ -126,8 +126,8 @@ def render_chunk(job_id: int, number: int, task=None) -> None:
         enqueue(join_parts, job_id)
 
 
-@task(retries=2, retry_delay=5)
-def join_parts(job_id: int) -> None:
+@task(retries=2, retry_delay=5, retry_backoff=2, context=True)
+def join_parts(job_id: int, task=None) -> None:
     """Join a batch's parts in order into its PDF (once every chunk is stored)."""
     job = db.session.get(PrintJob, job_id)
     if job is None or job.state != "running":
@@ -136,8 +136,16 @@ def join_parts(job_id: int) -> None:
                                     .order_by(PrintPart.number)))
     title = _title(job_id)
     end_read()
-    if len(parts) == _chunk_count(job):
-        _finish(job_id, join(parts, title))
+    if len(parts) != _chunk_count(job):
+        return
+    try:
+        pdf = join(parts, title)
+    except Exception:
+        log.exception("print batch %s: join failed", job_id)
+        if task is None or not task.retries:
+            _fail(job_id, FAILED_CHUNK)
+        raise
+    _finish(job_id, pdf)
 
 
 def _htmls(job: PrintJob, men_ids: list[int]) -> list[str]:
