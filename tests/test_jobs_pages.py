@@ -9,10 +9,10 @@ import time
 
 import pytest
 
+from inreach.dates import duration
 from inreach.jobs.failures import record_failure
 from inreach.jobs.queue import enqueue, huey
 from inreach.jobs.schedules import SCHEDULES, check_in_schedule
-from inreach.jobs.status import duration
 from inreach.packs.batches import render_chunk
 
 from .conftest import log_in

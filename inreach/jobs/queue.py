@@ -3,9 +3,12 @@ decorator that runs a task inside the app, and what the broker can tell about it
 
 import functools
 import logging
+import sqlite3
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
+import redis
 from flask import Flask, has_app_context
 from huey import Huey
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
@@ -85,28 +88,36 @@ def _in_app(function, *args, **kwargs):
             db.session.remove()
 
 
+# What the broker's clients raise when it does not answer (Redis down, the queue file unreadable).
+BROKER_ERRORS = (OSError, ConnectionError, redis.exceptions.ConnectionError,
+                 redis.exceptions.TimeoutError, sqlite3.OperationalError)
+
+
+@contextmanager
+def _broker_answers():
+    """Turn the broker not answering into QueueUnavailable (logged by kind only)."""
+    try:
+        yield
+    except BROKER_ERRORS as error:
+        log.warning("queue unavailable: %s", type(error).__name__)
+        raise QueueUnavailable() from error
+
+
 def enqueue(task_function, *args) -> None:
     """Put a task on the queue, or raise QueueUnavailable if the broker does not answer. Its id
     starts with the time it was queued, so the admin page can tell how long the oldest waits."""
     queued = task_function.s(*args)
     queued.id = f"{time.time():.3f}-{queued.id}"
-    try:
+    with _broker_answers():
         huey.enqueue(queued)
-    except (OSError, ConnectionError, *huey_errors()) as error:
-        log.warning("queue unavailable: %s", type(error).__name__)
-        raise QueueUnavailable() from error
 
 
 def ensure_reachable() -> None:
     """Raise QueueUnavailable now if the broker does not answer (before recording anything
     that would need it)."""
-    if huey.immediate:
-        return
-    try:
-        huey.pending_count()
-    except (OSError, ConnectionError, *huey_errors()) as error:
-        log.warning("queue unavailable: %s", type(error).__name__)
-        raise QueueUnavailable() from error
+    if not huey.immediate:
+        with _broker_answers():
+            waiting()
 
 
 def queued_at(task_id: str) -> float | None:
@@ -115,16 +126,6 @@ def queued_at(task_id: str) -> float | None:
         return float(task_id.split("-", 1)[0])
     except ValueError:
         return None
-
-
-def huey_errors() -> tuple:
-    """The broker client's own connection errors (Redis, SQLite)."""
-    import sqlite3
-
-    import redis
-
-    return (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
-            sqlite3.OperationalError)
 
 
 def check_in() -> None:
@@ -143,6 +144,11 @@ def waiting() -> int:
     return huey.pending_count()
 
 
+def worker_fresh(seen_seconds_ago: float | None) -> bool:
+    """Whether a worker checked in recently enough to count as running."""
+    return seen_seconds_ago is not None and seen_seconds_ago <= WORKER_FRESH_SECONDS
+
+
 def health() -> str:
     """"ok" if the broker answers and a worker checked in within ``WORKER_FRESH_SECONDS``,
     "no worker" if none did, "unavailable" if the broker does not answer."""
@@ -150,6 +156,6 @@ def health() -> str:
         return "ok"  # tasks run in the caller: there is no worker to wait for
     try:
         seen = worker_seen_seconds_ago()
-    except (OSError, ConnectionError, *huey_errors()):
+    except BROKER_ERRORS:
         return "unavailable"
-    return "ok" if seen is not None and seen <= WORKER_FRESH_SECONDS else "no worker"
+    return "ok" if worker_fresh(seen) else "no worker"

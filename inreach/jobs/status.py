@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from flask import current_app
 
 from .queue import (
-    WORKER_FRESH_SECONDS,
+    BROKER_ERRORS,
     huey,
-    huey_errors,
     queued_at,
     waiting,
+    worker_fresh,
     worker_seen_seconds_ago,
 )
 from .schedules import SCHEDULES, last_run
@@ -57,7 +57,7 @@ def queue_status() -> QueueStatus:
         count = waiting()
         oldest = _oldest_queued_at() if count else None
         ran = {name: last_run(name) for name in SCHEDULES}
-    except (OSError, ConnectionError, *huey_errors()):
+    except BROKER_ERRORS:
         return QueueStatus(broker=broker, immediate=immediate, answers=False)
     now = time.time()
     schedules = tuple(
@@ -66,7 +66,7 @@ def queue_status() -> QueueStatus:
         for name, description in SCHEDULES.items())
     return QueueStatus(
         broker=broker, immediate=immediate, answers=True, worker_seen_seconds_ago=seen,
-        worker_fresh=seen is not None and seen <= WORKER_FRESH_SECONDS, waiting=count,
+        worker_fresh=worker_fresh(seen), waiting=count,
         oldest_waiting_seconds=None if oldest is None else max(now - oldest, 0.0),
         schedules=schedules)
 
@@ -81,17 +81,3 @@ def _moment(seconds: float | None) -> datetime | None:
     """Seconds since the epoch as a UTC moment."""
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
-
-def duration(seconds: float) -> str:
-    """A length of time as a person says it: "40 seconds", "3 minutes", "2 hours 5 minutes"."""
-    seconds = int(seconds)
-    if seconds < 120:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
-    minutes = seconds // 60
-    if minutes < 120:
-        return f"{minutes} minutes"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} hours" + (f" {minutes} minute{'s' if minutes != 1 else ''}"
-                                   if minutes else "")
-    return f"{hours // 24} days"

@@ -5,8 +5,9 @@ from flask import Blueprint, render_template
 
 from ..accounts.access import allow
 from ..accounts.roles import ADMIN
+from ..dates import duration
 from .failures import recent_failures
-from .status import duration, queue_status
+from .status import queue_status
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin")
 bp.add_app_template_filter(duration, "duration")
