@@ -18,7 +18,7 @@ from ..roster.models import RosterEntry
 from ..visits.models import Visit
 from ..visits.services import get_visit
 from ..volunteers.models import ID_TYPES, Clearance, Organisation, Volunteer
-from ..volunteers.services import clearance_on
+from ..volunteers.services import verdict
 
 TEMPLATE = "gate_list/gate_list_pdf.html"
 ARRIVE_BEFORE_FIRST_SESSION = timedelta(minutes=30)
@@ -50,22 +50,24 @@ def arrival_time(visit: Visit) -> str:
 
 
 def visitors(visit: Visit) -> list[dict]:
-    """Each rostered volunteer with organisation, role, ID seen and clearance, by name."""
+    """Each rostered volunteer with organisation, role, ID seen and clearance, by name (one
+    query, each clearance judged by the one rule, ``verdict``)."""
     query = (select(Volunteer.id, Volunteer.name, Organisation.name, RosterEntry.role_on_day,
-                    RosterEntry.escorted, Clearance.id_type)
+                    RosterEntry.escorted, Clearance)
              .join(Volunteer, Volunteer.id == RosterEntry.volunteer_id)
              .join(Organisation, Organisation.id == Volunteer.organisation_id)
              .outerjoin(Clearance, and_(Clearance.volunteer_id == Volunteer.id,
                                         Clearance.prison_id == visit.prison_id))
              .where(RosterEntry.visit_id == visit.id))
     rows = sorted(db.session.execute(query), key=lambda row: (row[1].casefold(), row[0]))
-    return [_visitor(visit, *row) for row in rows]
+    return [_visitor(visit, *row[1:]) for row in rows]
 
 
-def _visitor(visit: Visit, volunteer_id: int, name: str, organisation: str, role: str,
-             escorted: bool, id_type: str | None) -> dict:
-    """One visitor's row; the clearance verdict comes from the one rule, clearance_on."""
-    check = clearance_on(volunteer_id, visit.prison_id, visit.date)
+def _visitor(visit: Visit, name: str, organisation: str, role: str, escorted: bool,
+             clearance: Clearance | None) -> dict:
+    """One visitor's row."""
+    check = verdict(clearance, visit.date)
+    id_type = clearance.id_type if clearance else ""
     return {"name": name, "organisation": organisation, "role_on_day": role,
             "id_type": ID_TYPES.get(id_type or "", "Not recorded"),
             "cleared": check.cleared,
