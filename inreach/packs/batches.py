@@ -113,10 +113,9 @@ def render_chunk(job_id: int, number: int, task=None) -> None:
         _taken(job_id)
     men_ids = json.loads(job.members)[number * CHUNK:(number + 1) * CHUNK]
     try:
-        htmls = _htmls(job, men_ids)
+        htmls, title = _htmls(job, men_ids), _title(job)
         end_read()  # no connection held while WeasyPrint works
-        pdf = htmls_to_pdf(htmls, title=_title(job_id),
-                           static_folder=current_app.static_folder)
+        pdf = htmls_to_pdf(htmls, title=title, static_folder=current_app.static_folder)
     except Exception:
         log.exception("print batch %s: chunk %s failed", job_id, number)
         if task is None or not task.retries:
@@ -134,7 +133,7 @@ def join_parts(job_id: int, task=None) -> None:
         return
     parts = list(db.session.scalars(select(PrintPart.pdf).where(PrintPart.job_id == job_id)
                                     .order_by(PrintPart.number)))
-    title = _title(job_id)
+    title = _title(job)
     end_read()
     if len(parts) != _chunk_count(job):
         return
@@ -180,9 +179,8 @@ def form_htmls(men: list[CohortMember]) -> list[str]:
             for man in men]
 
 
-def _title(job_id: int) -> str:
+def _title(job: PrintJob) -> str:
     """The batch PDF's title: what it holds, the session and the day (no names)."""
-    job = db.session.get(PrintJob, job_id)
     session = db.session.get(VisitSession, job.session_id)
     return f"{KINDS[job.kind]}: {session.label}, {session.visit.date:%d %B %Y}"
 
