@@ -81,6 +81,15 @@ def stall(job_id: int) -> None:
     db.session.commit()
 
 
+def expire(*job_ids: int) -> None:
+    """Make these finished batches older than they are kept for."""
+    keep = timedelta(minutes=current_app.config["PRINT_BATCH_KEEP_MINUTES"] + 1)
+    begin_write()
+    db.session.execute(update(PrintJob).where(PrintJob.id.in_(job_ids)).values(
+        finished_at=utcnow() - keep))
+    db.session.commit()
+
+
 def first_pages(pdf: bytes, marker: str) -> list[int]:
     """The page indexes (from 0) whose text starts a document: they hold the marker."""
     return [index for index, page in enumerate(pdf_reader(pdf).pages)
@@ -135,10 +144,7 @@ def test_a_batch_is_audited_for_each_man_and_on_download(day):
 
 def test_a_finished_batch_is_kept_only_for_a_while(app, day):
     first = finished(day, "forms").id
-    begin_write()
-    db.session.execute(update(PrintJob).values(finished_at=utcnow() - timedelta(
-        minutes=app.config["PRINT_BATCH_KEEP_MINUTES"] + 1)))
-    db.session.commit()
+    expire(first)
     with pytest.raises(DomainError, match="no longer kept"):
         batches.download(db.session.get(PrintJob, first), day["users"]["organiser"])
     later = finished(day, "forms").id  # starting another deletes the expired PDF
@@ -340,10 +346,7 @@ def test_hostile_directory_entries_fetch_nothing_and_print_as_text(day):
 
 def test_the_purge_command_deletes_expired_batch_pdfs_only(app, day, runner):
     kept, old = finished(day, "forms").id, finished(day, "forms").id
-    begin_write()
-    db.session.execute(update(PrintJob).where(PrintJob.id == old).values(
-        finished_at=utcnow() - timedelta(minutes=app.config["PRINT_BATCH_KEEP_MINUTES"] + 1)))
-    db.session.commit()
+    expire(old)
     db.session.close()  # the command's transaction is its own
     result = runner.invoke(args=["purge-print-batches"])
     assert result.exit_code == 0 and "Deleted 1 expired batch PDF(s)." in result.output
@@ -355,10 +358,7 @@ def test_the_purge_schedule_deletes_expired_batch_pdfs(app, day):
     from inreach.jobs import schedules
 
     old = finished(day, "forms").id
-    begin_write()
-    db.session.execute(update(PrintJob).values(finished_at=utcnow() - timedelta(
-        minutes=app.config["PRINT_BATCH_KEEP_MINUTES"] + 1)))
-    db.session.commit()
+    expire(old)
     schedules.purge_print_batches.call_local()
     assert reread(old).pdf is None
     assert schedules.last_run("purge_print_batches") is not None
