@@ -93,9 +93,7 @@ def write_connection() -> Connection:
     (cheaper than the ORM's bulk path); refused outside a write, like any other write. Pending
     ORM changes are flushed first, so statements still run in the order they were written."""
     session = db.session()
-    if not _writing(session):
-        raise ReadTransactionWrite("a write statement in a read transaction: call "
-                                   "inreach.database.begin_write() first")
+    _refuse_unless_writing(session, "a write statement")
     session.flush()
     return session.connection()
 
@@ -111,20 +109,24 @@ def _writing(session: Session) -> bool:
         session.connection().get_execution_options().get(WRITE))
 
 
+def _refuse_unless_writing(session: Session, what: str) -> None:
+    """Raise ReadTransactionWrite unless the session is in a write transaction."""
+    if not _writing(session):
+        raise ReadTransactionWrite(f"{what} in a read transaction: call "
+                                   "inreach.database.begin_write() first")
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_flush_in_read(session, flush_context, instances):
     """ORM changes need a write transaction."""
-    if not _writing(session):
-        raise ReadTransactionWrite("changes flushed in a read transaction: call "
-                                   "inreach.database.begin_write() first")
+    _refuse_unless_writing(session, "changes flushed")
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_statement_in_read(state):
     """INSERT, UPDATE and DELETE statements need a write transaction."""
-    if (state.is_insert or state.is_update or state.is_delete) and not _writing(state.session):
-        raise ReadTransactionWrite("a write statement in a read transaction: call "
-                                   "inreach.database.begin_write() first")
+    if state.is_insert or state.is_update or state.is_delete:
+        _refuse_unless_writing(state.session, "a write statement")
 
 
 @contextmanager
