@@ -10,7 +10,7 @@ from pathlib import Path
 from time import perf_counter
 
 from inreach import create_app
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.gate_list.services import gate_list_pdf
 from inreach.prisons.models import Prison
 from inreach.roster.models import RosterEntry
@@ -23,6 +23,7 @@ RUNS = 10
 
 def build_visit() -> int:
     """A visit with one session and 20 rostered volunteers, two in three of them cleared."""
+    begin_write()
     day = date.today() + timedelta(days=30)
     prison = Prison(code="WSI", name="HMP Wormwood Scrubs")
     visit = Visit(prison=prison, date=day, title="Benchmark day", gate_list_deadline=day,

@@ -13,7 +13,7 @@ from time import perf_counter
 from inreach import create_app
 from inreach.cohorts import importing
 from inreach.cohorts.models import CohortMember, Person
-from inreach.database import db
+from inreach.database import begin_write, db
 from inreach.printing.spreadsheet import csv_download, csv_text
 from inreach.prisons.models import Prison
 from inreach.visits.models import Visit
@@ -30,6 +30,7 @@ def prison_number(n: int) -> str:
 
 def build_visit(day: date) -> Visit:
     """A visit with the first ON_VISIT men of the list already on its cohort."""
+    begin_write()
     visit = Visit(prison=Prison(code="WSI", name="HMP Wormwood Scrubs"), date=day,
                   title="Benchmark day", gate_list_deadline=day)
     db.session.add(visit)
