@@ -106,12 +106,16 @@ async function deliver(item, token) {
 }
 
 // Sends what waits, oldest first, one at a time; one tab at a time where the browser can tell.
-async function flush() {
-  if (navigator.locks) {
-    const options = {ifAvailable: true};
-    return navigator.locks.request("inreach-outbox", options, (lock) => lock && sendAll());
-  }
-  return sendAll();
+// A call made while a flush runs waits for it and then looks again (the wifi may have come back
+// meanwhile); calls made while one already waits join that one.
+let waitingFlush = null;
+function flush() {
+  if (!navigator.locks) return sendAll();
+  waitingFlush ??= navigator.locks.request("inreach-outbox", () => {
+    waitingFlush = null;
+    return sendAll();
+  });
+  return waitingFlush;
 }
 
 async function sendAll() {
