@@ -31,6 +31,28 @@ DEFAULTS = {
     # A running batch with no progress for this long had its worker stop: it is queued again
     # once, then marked failed.
     "PRINT_STALLED_SECONDS": 120,
+    # Sending referrals by secure email. Without MAIL_SERVER each email is written to
+    # instance/outbox/ as an .eml file instead (the demo needs no mail server).
+    # MAIL_SECURITY: "starttls" (port 587) or "tls" (port 465); MAIL_CA_FILE trusts a private CA.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 587,
+    "MAIL_SECURITY": "starttls",
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "inreach@example.org",
+    "MAIL_CA_FILE": None,
+    "MAIL_TIMEOUT_SECONDS": 30,
+    "MAIL_OUTBOX_DIR": None,  # None means instance/outbox
+    # The address people reach inreach at, for links in emails.
+    "PUBLIC_URL": "http://127.0.0.1:5000",
+    # A receiving team's link: open this many days; an answer can be corrected for this many.
+    "REFERRAL_LINK_DAYS": 60,
+    "REFERRAL_LINK_CORRECTION_DAYS": 7,
+    # Wrong links from one address inside the window before it is refused for a while.
+    "LINK_MAX_FAILURES": 20,
+    "LINK_WINDOW_MINUTES": 15,
+    # The chase list: men with no first contact this many weeks after release.
+    "FIRST_CONTACT_WEEKS": 4,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
     # Flask-WTF's HTTPS referrer check needs a Referer header, which Referrer-Policy: no-referrer
     # stops browsers sending; the token and SameSite cookies already stop cross-site posts.
@@ -50,6 +72,15 @@ ENVIRONMENT = {
     "REDIS_URL": str,
     "QUEUE_FILE": str,
     "PRINT_STALLED_SECONDS": int,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_SECURITY": str,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_FROM": str,
+    "MAIL_CA_FILE": str,
+    "PUBLIC_URL": str,
+    "FIRST_CONTACT_WEEKS": int,
 }
 
 

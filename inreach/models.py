@@ -11,6 +11,7 @@ from .directory.models import (
     ServiceArea,
     ServicePathway,
 )
+from .followup.models import Dispatch, JobStart, LinkFailure, ReferralEvent, ReferralLink
 from .jobs.models import TaskFailure
 from .packs.models import PrintJob, PrintPart
 from .prisons.models import Prison
@@ -21,8 +22,9 @@ from .visits.models import Visit, VisitSession
 from .volunteers.models import Clearance, Organisation, Volunteer
 
 __all__ = ["AuditEvent", "Clearance", "CohortMember", "ConsentWording", "Contact",
-           "DirectoryOrganisation", "KeepApart", "LoginFailure", "LoginSession", "Organisation",
-           "Person", "Phone", "Prison", "PrintJob", "PrintPart", "Referral", "ReferralSet",
+           "DirectoryOrganisation", "Dispatch", "JobStart", "KeepApart", "LinkFailure", "LoginFailure", "LoginSession", "Organisation",
+           "Person", "Phone", "Prison", "PrintJob", "PrintPart", "Referral", "ReferralEvent", "ReferralLink",
+           "ReferralSet",
            "RosterEntry", "RosterSession", "Service", "ServiceArea", "ServicePathway",
            "SetChange", "SiteSetting", "Submission", "TaskFailure", "User", "Visit",
            "VisitSession", "Volunteer"]

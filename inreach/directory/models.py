@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, db, one_of, utcnow
-from .vocabulary import PATHWAYS, STATUSES
+from .vocabulary import ANSWER_DAYS, PATHWAYS, REFERRAL_ROUTES, STATUSES
 
 ID_LENGTH = 36
 
@@ -47,6 +47,11 @@ class Service(db.Model):
     __table_args__ = (
         CheckConstraint(one_of("status", STATUSES), name="status"),
         CheckConstraint("NOT referable OR next_steps <> ''", name="referable_next_steps"),
+        CheckConstraint("referral_route = '' OR " + one_of("referral_route", REFERRAL_ROUTES),
+                        name="referral_route"),
+        CheckConstraint("referral_route <> 'email' OR referral_email <> ''",
+                        name="route_email"),
+        CheckConstraint("answer_days BETWEEN 1 AND 60", name="answer_days"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,6 +74,12 @@ class Service(db.Model):
     next_steps: Mapped[str] = mapped_column(Text, default="")  # "what happens next", in packs
     referral_contact: Mapped[str] = mapped_column(Text, default="")  # the receiving team
     referral_details: Mapped[str] = mapped_column(String(200), default="")  # comma-separated
+    # How referrals reach it (REFERRAL_ROUTES; "" = not said yet), where, and how it answers.
+    referral_route: Mapped[str] = mapped_column(String(10), default="")
+    referral_email: Mapped[str] = mapped_column(String(254), default="")
+    referral_instructions: Mapped[str] = mapped_column(Text, default="")
+    answer_days: Mapped[int] = mapped_column(default=ANSWER_DAYS)
+    ips: Mapped[bool] = mapped_column(default=False)  # an IPS service: job outcomes followed
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     organisation: Mapped[DirectoryOrganisation] = relationship(back_populates="services")

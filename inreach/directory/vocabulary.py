@@ -33,6 +33,17 @@ REFERRAL_DETAILS = {
     "probation": "Probation practitioner",
 }
 
+# How referrals reach a referable service: a secure email address inreach sends to, or a way
+# an organiser uses by hand (with the service's instructions).
+REFERRAL_ROUTES = {
+    "email": "Secure email",
+    "phone": "Phone",
+    "portal": "Online portal",
+    "post": "Post",
+}
+# Working days a service takes to answer a referral, unless its entry says otherwise.
+ANSWER_DAYS = 10
+
 # A service area with this name means the service is open to anyone in the country.
 NATIONAL = "National"
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..cohorts.models import CohortMember
 from ..database import UTCDateTime, db, one_of, utcnow
 from ..directory.models import Service
+from ..followup.vocabulary import SENT_HOW, STATUSES
 
 HOUSING = {
     "address_known": "Address known",
@@ -90,12 +91,19 @@ class ReferralSet(db.Model):
 
 class Referral(db.Model):
     """A service he chose. ``made`` when he agreed to share his details with it; ``not_shared``
-    when he did not, so nothing is sent and his pack says how to contact it himself."""
+    when he did not, so nothing is sent and his pack says how to contact it himself. After the
+    visit it moves through the statuses in ``inreach.followup.vocabulary`` (the rules live in
+    ``inreach.followup.rules``); each move is a ``ReferralEvent``, and the latest facts are
+    kept here so lists need no history."""
 
     __tablename__ = "referrals"
     __table_args__ = (
         UniqueConstraint("set_id", "service_id"),
-        CheckConstraint(one_of("status", ("made", "not_shared")), name="status"),
+        CheckConstraint(one_of("status", STATUSES), name="status"),
+        CheckConstraint("consent OR status = 'not_shared'", name="sent_only_with_consent"),
+        CheckConstraint("status IN ('made', 'not_shared') OR sent_on IS NOT NULL",
+                        name="sent_before_answered"),
+        CheckConstraint("sent_how = '' OR " + one_of("sent_how", SENT_HOW), name="sent_how"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,8 +111,24 @@ class Referral(db.Model):
                                         index=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("directory_services.id"), index=True)
     consent: Mapped[bool]
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(14), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The follow-up, as it stands now (history in referral_events).
+    sent_on: Mapped[date | None]
+    sent_how: Mapped[str] = mapped_column(String(10), default="")
+    answered_on: Mapped[date | None]
+    first_contact_on: Mapped[date | None]
+    closed_on: Mapped[date | None]
+    reason: Mapped[str] = mapped_column(String(20), default="")  # why declined or closed
+    reason_other: Mapped[str] = mapped_column(String(200), default="")
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Sending by email: the dispatch carrying it now, and why the last attempt failed.
+    dispatch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referral_dispatches.id", ondelete="SET NULL"), index=True)
+    send_problem: Mapped[str] = mapped_column(String(300), default="")
+    # IPS employment milestones (job starts are JobStart rows).
+    profile_started_on: Mapped[date | None]
+    employer_contact_on: Mapped[date | None]
 
     referral_set: Mapped[ReferralSet] = relationship(back_populates="referrals")
     service: Mapped[Service] = relationship()

@@ -361,6 +361,8 @@ def _set_referrals(referral_set: ReferralSet, wanted: dict[int, bool],
     the services still to add (inserted and audited by the caller)."""
     wanted = dict(wanted)
     for referral in list(referral_set.referrals):
+        if referral.service_id not in wanted or referral.consent != wanted[referral.service_id]:
+            _refuse_if_sent(referral)
         if referral.service_id not in wanted:
             record("referral.withdrawn", actor_id, "referral", referral.id)
             referral_set.referrals.remove(referral)
@@ -369,6 +371,15 @@ def _set_referrals(referral_set: ReferralSet, wanted: dict[int, bool],
             referral.status = _referral_status(referral.consent)
             record("referral.changed", actor_id, "referral", referral.id)
     return wanted
+
+
+def _refuse_if_sent(referral: Referral) -> None:
+    """A referral already passed on (or being sent) stays as it is: the follow-up records what
+    happens to it next."""
+    if referral.status not in ("made", "not_shared") or referral.dispatch_id is not None:
+        raise DomainError("already_sent", f"His referral to {referral.service.name} has already "
+                          "been sent, so it cannot be changed here. Record what happens next on "
+                          "the visit's follow-up board.")
 
 
 def _record_changes(referral_set: ReferralSet, values: dict, wording: ConsentWording,
