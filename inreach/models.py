@@ -22,9 +22,8 @@ from .visits.models import Visit, VisitSession
 from .volunteers.models import Clearance, Organisation, Volunteer
 
 __all__ = ["AuditEvent", "Clearance", "CohortMember", "ConsentWording", "Contact",
-           "DirectoryOrganisation", "Dispatch", "JobStart", "KeepApart", "LinkFailure", "LoginFailure", "LoginSession", "Organisation",
-           "Person", "Phone", "Prison", "PrintJob", "PrintPart", "Referral", "ReferralEvent", "ReferralLink",
-           "ReferralSet",
-           "RosterEntry", "RosterSession", "Service", "ServiceArea", "ServicePathway",
-           "SetChange", "SiteSetting", "Submission", "TaskFailure", "User", "Visit",
-           "VisitSession", "Volunteer"]
+           "DirectoryOrganisation", "Dispatch", "JobStart", "KeepApart", "LinkFailure",
+           "LoginFailure", "LoginSession", "Organisation", "Person", "Phone", "PrintJob",
+           "PrintPart", "Prison", "Referral", "ReferralEvent", "ReferralLink", "ReferralSet",
+           "RosterEntry", "RosterSession", "Service", "ServiceArea", "ServicePathway", "SetChange",
+           "SiteSetting", "Submission", "TaskFailure", "User", "Visit", "VisitSession", "Volunteer"]
