@@ -80,6 +80,10 @@ def _blueprints(app: Flask) -> None:
     from .cohorts.views import bp as cohorts
     from .directory.exchange_views import bp as directory_exchange
     from .directory.views import bp as directory
+    from .followup.board_views import bp as followup
+    from .followup.handoff_views import bp as handoff
+    from .followup.link_views import bp as referral_link
+    from .followup.referral_views import bp as referral_followup
     from .gate_list.views import bp as gate_list
     from .jobs.views import bp as jobs
     from .packs.views import bp as packs
@@ -96,7 +100,8 @@ def _blueprints(app: Flask) -> None:
 
     for blueprint in (site, accounts, audit, visits, roster, gate_list, checkin, cohorts,
                       cohort_import, attendance, people, volunteers, prisons, directory,
-                      directory_exchange, referrals, outbox, consent, packs, jobs):
+                      directory_exchange, referrals, outbox, consent, packs, jobs, handoff,
+                      referral_link, followup, referral_followup):
         app.register_blueprint(blueprint)
     errors.register(app)
     from .jobs import failures, schedules  # noqa: F401  (register the signal and schedules)

@@ -15,3 +15,8 @@ ROLES = {
 # Who may plan visits (prisons, volunteers, rosters) and who may read the plans.
 PLANNERS = (ORGANISER, ADMIN)
 PLAN_READERS = (ORGANISER, ADMIN, AUDITOR)
+
+# Who follows referrals up after a visit (sends, records answers and outcomes), and who may read
+# the follow-up. Volunteers see none of it.
+FOLLOWERS = (ORGANISER, ADMIN)
+FOLLOW_READERS = (ORGANISER, ADMIN, AUDITOR)

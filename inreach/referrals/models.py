@@ -126,6 +126,7 @@ class Referral(db.Model):
     dispatch_id: Mapped[int | None] = mapped_column(
         ForeignKey("referral_dispatches.id", ondelete="SET NULL"), index=True)
     send_problem: Mapped[str] = mapped_column(String(300), default="")
+    chased_on: Mapped[date | None]  # when an organiser last chased the service
     # IPS employment milestones (job starts are JobStart rows).
     profile_started_on: Mapped[date | None]
     employer_contact_on: Mapped[date | None]

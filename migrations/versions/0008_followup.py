@@ -144,6 +144,7 @@ def upgrade():
         batch_op.add_column(sa.Column('dispatch_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('send_problem', sa.String(length=300), nullable=False,
                                       server_default=''))
+        batch_op.add_column(sa.Column('chased_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('profile_started_on', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('employer_contact_on', sa.Date(), nullable=True))
         batch_op.alter_column('status',
@@ -181,6 +182,7 @@ def downgrade():
                type_=sa.VARCHAR(length=12),
                existing_nullable=False)
         batch_op.drop_column('employer_contact_on')
+        batch_op.drop_column('chased_on')
         batch_op.drop_column('profile_started_on')
         batch_op.drop_column('send_problem')
         batch_op.drop_column('dispatch_id')
