@@ -118,6 +118,27 @@ EXPECTED = {
     "attendance.clear": (None, PLANNERS | {"volunteer"}),
     "attendance.walk_in": (None, PLANNERS | {"volunteer"}),
     "people.show": (None, PLAN_READERS),
+    # A referral's follow-up page, its IPS outcomes and a man's timeline (each role on real
+    # objects: tests/test_followup_referral.py, tests/test_outcomes.py, tests/test_timeline.py).
+    "referral_followup.referral": (None, PLAN_READERS),
+    "referral_followup.milestone": (None, PLANNERS),
+    "referral_followup.job_start": (None, PLANNERS),
+    "referral_followup.in_work": (None, PLANNERS),
+    "referral_followup.timeline": (None, PLAN_READERS),
+    # The chase list and a visit's follow-up board (each role on real objects:
+    # tests/test_chase.py and tests/test_followup_board.py).
+    "followup.chase_list": ("/follow-up/chase", PLAN_READERS),
+    "followup.chase_referral": (None, PLANNERS),
+    "followup.board": (None, PLAN_READERS),
+    "followup.update": (None, PLANNERS),
+    # Sending a visit's referrals (tests/test_handoff.py, tests/test_sending.py) and the
+    # receiving team's link, answered without an account (tests/test_links.py).
+    "handoff.page": (None, PLAN_READERS),
+    "handoff.pdf": (None, PLAN_READERS),
+    "handoff.csv": (None, PLAN_READERS),
+    "handoff.send": (None, PLANNERS),
+    "handoff.mark_sent": (None, PLANNERS),
+    "referral_link.answer": (None, {"anonymous"}),
 }
 
 

@@ -244,7 +244,8 @@ def form_data(token: str, org_id: int, **changes) -> dict:
     data = {"csrf_token": token, "name": "Housing advice (demo)", "organisation_id": str(org_id),
             "status": "active", "pathways": ["accommodation"], "areas": "Ealing",
             "phones-0-number": "020 7946 0001", "phones-0-description": "Weekdays",
-            "url": "https://example.org/housing", "description": "Help to find a home."}
+            "url": "https://example.org/housing", "description": "Help to find a home.",
+            "answer_days": "10"}
     data.update(changes)
     return data
 

@@ -1,6 +1,6 @@
 """The demo service directory that seed-demo adds: every pathway and both release areas covered,
-referable services to offer at a visit, fictional local entries clearly marked and unchecked,
-real national helplines, and nothing added twice."""
+referable services to offer at a visit (each but one saying how referrals reach it), fictional
+local entries clearly marked and unchecked, real national helplines, and nothing added twice."""
 
 import re
 
@@ -76,6 +76,25 @@ def test_referable_services_say_what_happens_next(seeded):
         assert service.detail_codes and set(service.detail_codes) <= set(REFERRAL_DETAILS)
     for area in AREAS[:2]:
         assert services.referable_services(area), area
+
+
+def test_referable_services_say_how_referrals_reach_them_but_one(seeded):
+    referable = services.referable_services()
+    routes = {service.name: service.referral_route for service in referable}
+    assert [name for name, route in routes.items() if not route] == [
+        "Through-the-gate peer mentoring"]  # shows the "no referral route" warning
+    assert services.count_missing_route() == 1
+    assert set(routes.values()) == {"", "email", "phone", "portal", "post"}
+    for service in referable:
+        if service.referral_route == "email":
+            assert re.fullmatch(r"demo-[a-z-]+@example\.org", service.referral_email)
+        elif service.referral_route:
+            assert service.referral_instructions, service.name
+    assert {service.answer_days for service in referable} == {5, 10, 15}
+    assert [service.name for service in referable if service.ips] == [
+        "Individual Placement and Support (IPS) employment service"]
+    ips = by_name("Individual Placement and Support (IPS) employment service")
+    assert (ips.referral_route, ips.answer_days) == ("email", 5)
 
 
 def test_only_samaritans_and_nhs_111_are_checked(seeded):

@@ -62,8 +62,9 @@ def fill_directory() -> None:
         opening_hours="Monday to Friday, 9am to 5pm", pathways=["finance_id", "accommodation"],
         areas=["Ealing", "Hounslow"], phones=[("0800 123 4567", "Freephone, 24 hours")],
         referable=True, next_steps="We call within 5 working days.",
-        referral_contact="Housing team", referral_details=["prison_number", "release_date"]),
-        None)
+        referral_contact="Housing team", referral_details=["prison_number", "release_date"],
+        referral_route="email", referral_email="referrals@housing.example.org", answer_days=15,
+        ips=True), None)
     begin_write()
     housing.contacts.append(Contact(name="Ana Fictional", title="Caseworker", phones=[
         Phone(number="020 7946 0002", description="Direct line")]))
@@ -71,7 +72,9 @@ def fill_directory() -> None:
     create_service(ServiceDetails(
         name="Drug and alcohol support", organisation_id=nhs.id, status="temporarily closed",
         description="=SUM(A1) is text here", pathways=["drugs_alcohol", "health"],
-        areas=["National"], phones=[("+44 20 7946 0000", "- press 2")]), None)
+        areas=["National"], phones=[("+44 20 7946 0000", "- press 2")], referral_route="phone",
+        referral_instructions="+44 20 7946 0005, then press 3.\n“Have his release date.”",
+        answer_days=1), None)
     create_service(ServiceDetails(
         name="Housing Options", organisation_id=nhs.id, status="defunct",
         pathways=["urgent"], areas=["Hammersmith and Fulham"]), None)
@@ -192,6 +195,11 @@ def test_csv_export_imported_into_an_empty_directory_exports_the_same(app, clien
         assert service.description == "=SUM(A1) is text here"
         assert [(p.number, p.description) for p in service.phones] == [
             ("+44 20 7946 0000", "- press 2")]
+        assert (service.referral_route, service.referral_instructions, service.answer_days) == (
+            "phone", "+44 20 7946 0005, then press 3.\n“Have his release date.”", 1)
+        housing = db.session.scalar(select(Service).where(Service.referable))
+        assert (housing.referral_route, housing.referral_email, housing.answer_days,
+                housing.ips) == ("email", "referrals@housing.example.org", 15, True)
 
 
 def test_the_json_export_keeps_every_field(filled):
@@ -211,7 +219,14 @@ def test_the_json_export_keeps_every_field(filled):
         "accommodation", "finance_id"]
     assert housing["inreach_referral"] == {
         "accepts_self_referrals": True, "what_happens_next": "We call within 5 working days.",
-        "referral_contact": "Housing team", "details_required": ["prison_number", "release_date"]}
+        "referral_contact": "Housing team", "details_required": ["prison_number", "release_date"],
+        "referral_route": "email", "referral_email": "referrals@housing.example.org",
+        "referral_instructions": "", "answer_working_days": 15, "ips_employment": True}
+    assert services[0]["inreach_referral"]["referral_route"] == "phone"
+    assert services[2]["inreach_referral"] | {"details_required": []} == {
+        "accepts_self_referrals": False, "what_happens_next": "", "referral_contact": "",
+        "details_required": [], "referral_route": "", "referral_email": "",
+        "referral_instructions": "", "answer_working_days": 10, "ips_employment": False}
     assert housing["assured_date"] == "2026-05-01"
 
 
@@ -303,6 +318,42 @@ BAD_ITEMS = [
      'the phone id "p" is used twice'),
     ({"service_areas": [{"id": "area-1", "name": "Hounslow"}]},
      'the service area id "area-1" is also used by Entry 1'),
+    # How referrals reach the service
+    ({"inreach_referral": {"referral_route": "fax"}},
+     "Referral route must be one of: email, phone, portal, post (or blank), not 'fax'"),
+    ({"inreach_referral": {"referral_route": "javascript:alert(1)"}},
+     "Referral route must be one of: email, phone, portal, post (or blank), not 'javascript:"),
+    ({"inreach_referral": {"referral_route": 3}}, '"referral_route" must be text, not a number'),
+    ({"inreach_referral": {"referral_route": "email"}},
+     "Enter the secure email address referrals are sent to"),
+    ({"inreach_referral": {"referral_route": "email", "referral_email": "javascript:alert(1)"}},
+     "Referral email must be an email address like name@example.org"),
+    ({"inreach_referral": {"referral_email": "a@b@example.org"}},
+     "Referral email must be an email address"),
+    ({"inreach_referral": {"referral_route": "portal"}},
+     "Say how to refer by online portal: what to do and what to have ready"),
+    ({"inreach_referral": {"referral_route": "post", "referral_instructions": " "}},
+     "Say how to refer by post"),
+    ({"inreach_referral": {"referral_route": "portal",
+                           "referral_instructions": "Use JavaScript:alert(document.cookie)"}},
+     "Referral instructions must not hold javascript:, data: or file: links"),
+    ({"inreach_referral": {"referral_route": "phone",
+                           "referral_instructions": "<a href='https://example.org'>Call</a>"}},
+     "Referral instructions must be plain text"),
+    ({"inreach_referral": {"referral_route": "phone", "referral_instructions": "x" * 2001}},
+     "Referral instructions must be 2000 characters or fewer"),
+    ({"inreach_referral": {"answer_working_days": 0}},
+     "Working days to answer must be a whole number from 1 to 60"),
+    ({"inreach_referral": {"answer_working_days": 61}},
+     "Working days to answer must be a whole number from 1 to 60"),
+    ({"inreach_referral": {"answer_working_days": "10"}},
+     '"answer_working_days" must be a whole number, not text'),
+    ({"inreach_referral": {"answer_working_days": 2.5}},
+     '"answer_working_days" must be a whole number, not a number with a decimal point'),
+    ({"inreach_referral": {"answer_working_days": True}},
+     '"answer_working_days" must be a whole number, not true/false'),
+    ({"inreach_referral": {"ips_employment": "yes"}},
+     '"ips_employment" must be true or false, not text'),
 ]
 
 
@@ -364,7 +415,8 @@ CSV_HEADER = ("service_id,name,status,organisation_id,organisation_name,organisa
               "organisation_website,organisation_email,description,url,email,eligibility,"
               "application_process,fees,languages,address,opening_hours,pathways,areas,phones,"
               "accepts_self_referrals,what_happens_next,referral_contact,details_required,"
-              "assured_date,assurer_email")
+              "referral_route,referral_email,referral_instructions,answer_working_days,"
+              "ips_employment,assured_date,assurer_email")
 
 
 def csv_row(**cells) -> str:

@@ -2,6 +2,8 @@
 at a large size and must send the same number of statements, so an N+1 query cannot come back
 without a test failing."""
 
+from datetime import timedelta
+
 import pytest
 
 from inreach.accounts.models import User
@@ -13,6 +15,7 @@ from inreach.referrals import services as referrals
 from inreach.referrals.consent import current_wording
 from inreach.roster.services import add_to_roster
 
+from . import chase_builders as followed
 from . import planning
 from . import referral_builders as build
 from .pack_builders import DIRECTORY, entry
@@ -140,3 +143,67 @@ def test_saved_set_form_does_not_grow_with_the_directory(app, client, login_as):
                               organiser=organiser)
     many = statements_for(app, client, url.format(**place, member=many_man))
     assert few == many, f"{few} statements with 3 referable services, {many} with 30"
+
+
+# --- the follow-up board and the chase list (issue 14) -------------------------------------
+
+FOLLOW_UP_STATES = ("made", "sent", "accepted", "declined", "no_contact", "first_contact",
+                    "closed", "not_shared")
+
+
+def _followed_men(visit, count: int, letter: str, services: list[int], organiser_id: int):
+    """Men seen at the visit, each with a referral to each service, in turn through every state
+    (sent long enough ago to be overdue, released long enough ago to need a first contact), and
+    an IPS job start due its checks for every fourth man."""
+    visit_day = today() - timedelta(days=200)
+    sent = {"sent_on": visit_day + timedelta(days=1), "sent_how": "email"}
+    for number in range(count):
+        set_id = followed.man(visit, f"{letter}{number:04d}EF", organiser_id,
+                              release_date=visit_day + timedelta(days=10))
+        for offset, service_id in enumerate(services):
+            status = FOLLOW_UP_STATES[(number + offset) % len(FOLLOW_UP_STATES)]
+            facts = {} if status in ("made", "not_shared") else dict(sent)
+            if status not in ("made", "not_shared", "sent"):
+                facts["answered_on"] = visit_day + timedelta(days=5)
+            referral = followed.referral(set_id, service_id, status, **facts)
+            if number % 4 == 0 and offset == 0 and status != "not_shared":
+                followed.job_start(referral, visit_day + timedelta(days=20), organiser_id)
+
+
+def test_follow_up_board_does_not_grow_with_the_men(app, client, login_as):
+    """A visit's follow-up board costs the same for 5 men as for 50."""
+    organiser_id = login_as("organiser")
+    with app.app_context():
+        prison_id = planning.prison().id
+        services = [followed.service("IPS work", ips=True),
+                    followed.service("Housing desk", email=False)]
+        visits = {}
+        for size, count, letter in (("few", 5, "E"), ("many", 50, "F")):
+            visit = followed.visit(today() - timedelta(days=200), prison_id)
+            _followed_men(visit, count, letter, services, organiser_id)
+            visits[size] = visit[0]
+    few, many = (statements_for(app, client, f"/follow-up/visits/{visits[size]}")
+                 for size in ("few", "many"))
+    assert few == many, f"follow-up board: {few} statements for 5 men, {many} for 50"
+
+
+def test_chase_list_does_not_grow_with_the_referrals(app, client, login_as):
+    """The chase list, its page for one visit and the home page showing its top items cost the
+    same with 5 referrals to chase as with 50."""
+    organiser_id = login_as("organiser")
+    with app.app_context():
+        prison_id = planning.prison().id
+        services = [followed.service("IPS work", ips=True),
+                    followed.service("Talking Therapies")]
+        visit = followed.visit(today() - timedelta(days=200), prison_id)
+        _followed_men(visit, 5, "G", services, organiser_id)
+    pages = ["/follow-up/chase", f"/follow-up/chase?visit={visit[0]}", "/",
+             f"/visits/{visit[0]}"]
+    few = [statements_for(app, client, page) for page in pages]
+    with app.app_context():
+        for number in range(3):
+            other = followed.visit(today() - timedelta(days=200 - number), prison_id)
+            _followed_men(other, 15, "HJK"[number], services, organiser_id)
+        _followed_men(visit, 5, "L", services, organiser_id)
+    many = [statements_for(app, client, page) for page in pages]
+    assert few == many, f"{pages}: {few} statements with 5 men's referrals, {many} with 50"

@@ -1,7 +1,11 @@
 """A demo service directory: fictional local services in the demo cohort's two release areas
 (invented names, example.org addresses, Ofcom's drama phone numbers) and real national
 helplines with their public numbers. Only Samaritans and NHS 111 are marked checked; every other
-entry stays unchecked, so the "needs checking" warning shows as it would on real data."""
+entry stays unchecked, so the "needs checking" warning shows as it would on real data.
+
+Referable services say how referrals reach them: by secure email to fictional example.org
+addresses, or by phone, online portal or post with instructions. Peer mentoring is left without
+a route on purpose, so the "no referral route" warning shows too."""
 
 from sqlalchemy import func, select
 
@@ -84,7 +88,8 @@ ORGANISATIONS = [
                     "legal problems."},
 ]
 
-# Local services: fictional, with referral details where they take self-referrals at a visit.
+# Local services: fictional, with referral details and routes where they take self-referrals
+# at a visit (all but peer mentoring, which shows the "no referral route" warning).
 LOCAL_SERVICES = [
     {"organisation": "North Thames NHS Trust (demo)",
      "name": "Individual Placement and Support (IPS) employment service",
@@ -103,7 +108,9 @@ LOCAL_SERVICES = [
      "next_steps": "An employment specialist will contact you through your probation officer "
                    "within two weeks of release.",
      "referral_contact": "IPS team, demo-ips@example.org",
-     "referral_details": ["prison_number", "release_date", "probation", "phone"]},
+     "referral_details": ["prison_number", "release_date", "probation", "phone"],
+     "referral_route": "email", "referral_email": "demo-ips-referrals@example.org",
+     "answer_days": 5, "ips": True},
     {"organisation": "Westway Housing Advice (demo)", "name": "Housing advice for prison leavers",
      "description": DEMO + "Advice on finding somewhere to live after release, making a "
                            "homeless application and keeping a tenancy.",
@@ -118,7 +125,8 @@ LOCAL_SERVICES = [
      "next_steps": "A housing adviser will meet you on the day of release, or call you within "
                    "two working days, to make a plan for where you will stay.",
      "referral_contact": "Housing advice team, demo-housing@example.org",
-     "referral_details": ["prison_number", "date_of_birth", "release_date", "probation"]},
+     "referral_details": ["prison_number", "date_of_birth", "release_date", "probation"],
+     "referral_route": "email", "referral_email": "demo-housing-referrals@example.org"},
     {"organisation": "Riverside Recovery (demo)", "name": "Drug and alcohol recovery service",
      "description": DEMO + "Treatment and recovery support for drugs and alcohol, including "
                            "prescribing, key work, groups and harm reduction.",
@@ -133,7 +141,11 @@ LOCAL_SERVICES = [
      "next_steps": "A recovery worker will book your first appointment for the week you are "
                    "released; if you have a prescription, they will arrange for it to continue.",
      "referral_contact": "Prison link worker, demo-recovery@example.org",
-     "referral_details": ["prison_number", "date_of_birth", "release_date", "address"]},
+     "referral_details": ["prison_number", "date_of_birth", "release_date", "address"],
+     "referral_route": "phone", "answer_days": 5,
+     "referral_instructions": "Phone the prison link worker on 020 7946 0731, weekdays 9am to "
+                              "5pm, with the referral sheet in front of you; they take the "
+                              "details over the phone and give a reference to note."},
     {"organisation": "North Thames NHS Trust (demo)",
      "name": "Talking therapies and community mental health",
      "description": DEMO + "Talking therapies for stress, anxiety, low mood and trauma, and "
@@ -148,7 +160,11 @@ LOCAL_SERVICES = [
      "next_steps": "A therapist will call you within three weeks of release to talk about "
                    "what might help and agree a first appointment.",
      "referral_contact": "Talking therapies team, demo-talking@example.org",
-     "referral_details": ["date_of_birth", "address", "phone"]},
+     "referral_details": ["date_of_birth", "address", "phone"],
+     "referral_route": "portal", "answer_days": 15,
+     "referral_instructions": "Use the professionals' referral form at "
+                              "https://example.org/north-thames/talking/refer and choose "
+                              "\"Prison in-reach\" as where the referral comes from."},
     {"organisation": "Fresh Start Money Project (demo)", "name": "ID and bank account help",
      "description": DEMO + "Help to get a birth certificate or provisional driving licence as "
                            "ID, and to open a basic bank account for wages and benefits.",
@@ -165,7 +181,8 @@ LOCAL_SERVICES = [
      "next_steps": "A money adviser will contact you through your probation officer within a "
                    "week of release to start your ID and bank account applications.",
      "referral_contact": "ID and banking team, demo-id@example.org",
-     "referral_details": ["prison_number", "date_of_birth", "release_date", "probation"]},
+     "referral_details": ["prison_number", "date_of_birth", "release_date", "probation"],
+     "referral_route": "email", "referral_email": "demo-id-referrals@example.org"},
     {"organisation": "Linkway Family Support (demo)", "name": "Family reconnection service",
      "description": DEMO + "Family workers help you rebuild contact with partners and "
                            "children, including supported visits and help with family "
@@ -180,7 +197,11 @@ LOCAL_SERVICES = [
      "next_steps": "A family worker will write to you before release and arrange a first "
                    "meeting, with your family if they agree.",
      "referral_contact": "Family workers, demo-families@example.org",
-     "referral_details": ["prison_number", "release_date", "address"]},
+     "referral_details": ["prison_number", "release_date", "address"],
+     "referral_route": "post", "answer_days": 15,
+     "referral_instructions": "Post the referral sheet to: Family workers, Linkway Family "
+                              "Support (demo), fictional demo address, Ealing, London W5. Mark "
+                              "the envelope \"Private and confidential\"."},
     {"organisation": "Second Chance Mentors (demo)", "name": "Through-the-gate peer mentoring",
      "description": DEMO + "A mentor who has been through prison meets you at release and "
                            "helps with appointments, routines and staying on track.",

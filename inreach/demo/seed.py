@@ -1,6 +1,8 @@
 """Fictional demo data: an account per role, the flag that puts the demo banner on pages,
-prisons, organisations, volunteers and their clearance. Each seed_* function adds only what is
-missing and returns what there is, so later seeds (e.g. a demo visit) can build on them."""
+prisons, organisations, volunteers and their clearance, an upcoming visit with its cohort, the
+directory, and a past visit whose referrals are being followed up (``past_visit``). Each seed_*
+function adds only what is missing and returns what there is, so later seeds (e.g. a demo
+visit) can build on them."""
 
 from datetime import date, time, timedelta
 
@@ -32,6 +34,7 @@ from ..volunteers.services import (
     record_clearance,
 )
 from .directory import seed_directory
+from .past_visit import seed_past_visit
 from .prison_list import prison_list_csv
 
 DEFAULT_PASSWORD = "change-me-demo-only"  # noqa: S105  (published demo password, demo data only)
@@ -65,6 +68,7 @@ def seed(password: str) -> list[str]:
     visit = seed_visit(prisons["WSI"], volunteers, today())
     seed_cohort(visit, today())
     seed_directory()
+    seed_past_visit(prisons["PVI"], today())
     return created
 
 

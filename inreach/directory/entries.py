@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ..errors import DomainError
-from .vocabulary import PATHWAYS
+from .vocabulary import PATHWAYS, REFERRAL_ROUTES
 
 # Open Referral UK uses UUIDs; we also take other short ids from systems that use plain codes.
 ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,36}")
@@ -127,3 +127,13 @@ def pathway_code(text: str) -> str | None:
         if wanted in (code, label.lower()):
             return code
     return None
+
+
+def route_code(text: str) -> str:
+    """The referral route a code or label names, in any case ("Secure email" is email); text
+    naming none is kept as written, so the rules refuse it by name."""
+    wanted = text.strip().lower()
+    for code, label in REFERRAL_ROUTES.items():
+        if wanted in (code, label.lower()):
+            return code
+    return text

@@ -14,23 +14,27 @@ from .entries import (
     parse_date,
     pathway_code,
     refuse,
+    route_code,
     where,
 )
 from .models import Service
 from .services import unique_areas
+from .vocabulary import ANSWER_DAYS
 
 COLUMNS = ("service_id", "name", "status", "organisation_id", "organisation_name",
            "organisation_description", "organisation_website", "organisation_email",
            "description", "url", "email", "eligibility", "application_process", "fees",
            "languages", "address", "opening_hours", "pathways", "areas", "phones",
            "accepts_self_referrals", "what_happens_next", "referral_contact", "details_required",
-           "assured_date", "assurer_email")
+           "referral_route", "referral_email", "referral_instructions", "answer_working_days",
+           "ips_employment", "assured_date", "assurer_email")
 LIST = "; "  # between the items of a list in one cell
 PHONE = " | "  # between a phone number and what it is
 YES, NO = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
 # Plain text fields that are the same in the CSV as on the service.
 TEXT = ("name", "status", "description", "url", "email", "eligibility", "application_process",
-        "fees", "languages", "address", "opening_hours", "referral_contact")
+        "fees", "languages", "address", "opening_hours", "referral_contact", "referral_email",
+        "referral_instructions")
 
 
 # Export --------------------------------------------------------------------------------------
@@ -62,6 +66,8 @@ def row(service: Service) -> list[str]:
         "accepts_self_referrals": "yes" if service.referable else "no",
         "what_happens_next": service.next_steps,
         "details_required": LIST.join(service.detail_codes),
+        "referral_route": service.referral_route, "answer_working_days": str(service.answer_days),
+        "ips_employment": "yes" if service.ips else "no",
         "assured_date": service.assured_date.isoformat() if service.assured_date else "",
         "assurer_email": service.assurer_email}
     return [cells[name] for name in COLUMNS]
@@ -129,18 +135,38 @@ def _entry(number: int, cells: dict[str, str], problems: list[str]) -> Entry | N
 
 def _values(cells: dict[str, str], label: str, problems: list[str]) -> dict:
     """The row's service values, in the shape ``services.clean_service`` gives."""
-    referable = cells["accepts_self_referrals"].lower()
-    if referable not in YES | NO:
-        problems.append(f'{label}: accepts_self_referrals must be yes or no, not '
-                        f'{cells["accepts_self_referrals"][:40]!r}')
     return {name: cells[name] for name in TEXT} | {
         "organisation_id": None,
         "pathways": [pathway_code(item) or item for item in _items(cells["pathways"])],
         "areas": unique_areas(_items(cells["areas"])),
         "phones": [_phone(item) for item in _items(cells["phones"])],
-        "referable": referable in YES, "next_steps": cells["what_happens_next"],
+        "referable": _yes(cells, "accepts_self_referrals", label, problems),
+        "next_steps": cells["what_happens_next"],
         "referral_details": _items(cells["details_required"]),
+        "referral_route": route_code(cells["referral_route"]),
+        "answer_days": _working_days(cells["answer_working_days"], label, problems),
+        "ips": _yes(cells, "ips_employment", label, problems),
     }
+
+
+def _yes(cells: dict[str, str], column: str, label: str, problems: list[str]) -> bool:
+    """A yes/no cell (blank is no)."""
+    answer = cells[column].lower()
+    if answer not in YES | NO:
+        problems.append(f"{label}: {column} must be yes or no, not {cells[column][:40]!r}")
+    return answer in YES
+
+
+def _working_days(text: str, label: str, problems: list[str]) -> int:
+    """The answer time in whole working days (blank is the usual ten); the rules check the
+    range."""
+    if not text:
+        return ANSWER_DAYS
+    if not (text.isascii() and text.isdigit()):
+        problems.append(f"{label}: answer_working_days must be a whole number of working days, "
+                        f"like 10, not {text[:40]!r}")
+        return ANSWER_DAYS
+    return int(text)
 
 
 def _phone(item: str) -> tuple[str, str]:

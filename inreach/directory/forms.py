@@ -7,6 +7,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    IntegerField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -16,7 +17,7 @@ from wtforms.validators import Email, InputRequired, Length, Optional
 
 from ..errors import TEXT_MAX
 from ..fields import ChoiceField, options, text_field
-from .vocabulary import PATHWAYS, REFERRAL_DETAILS, STATUSES
+from .vocabulary import ANSWER_DAYS, PATHWAYS, REFERRAL_DETAILS, REFERRAL_ROUTES, STATUSES
 
 PHONE_ROWS = 3  # phone rows shown at least, so a new entry can take a few numbers at once
 
@@ -32,6 +33,18 @@ def _email(label: str) -> EmailField:
     return EmailField(label, validators=[
         Optional(), Length(max=254, message=f"{label} must be 254 characters or fewer"),
         Email("Enter an email address like name@example.org", check_deliverability=False)])
+
+
+class WorkingDaysField(IntegerField):
+    """A whole number of working days, saying so plainly when it is not one (the service's
+    rules check the range, for the form and imports alike)."""
+
+    def process_formdata(self, valuelist):
+        """Parse, replacing WTForms' wording for text that is not a whole number."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter a whole number of working days, for example 10") from error
 
 
 class PhoneForm(Form):
@@ -68,6 +81,17 @@ class ServiceForm(FlaskForm):
     referral_contact = _long_text("Receiving team's contact for referrals")
     referral_details = SelectMultipleField("Details a referral must carry",
                                            choices=options(REFERRAL_DETAILS.items()))
+    referral_route = ChoiceField(
+        "How referrals reach it", "Choose how referrals reach the service from the list",
+        required=False, default="",
+        choices=options([("", "Not known yet"), *REFERRAL_ROUTES.items()]))
+    referral_email = _email("Secure email address for referrals")
+    referral_instructions = _long_text("How to refer by phone, portal or post")
+    answer_days = WorkingDaysField("Working days it takes to answer", default=ANSWER_DAYS,
+                                   validators=[InputRequired(
+                                       "Enter how many working days the service takes to "
+                                       "answer a referral, from 1 to 60")])
+    ips = BooleanField("An Individual Placement and Support (IPS) employment service")
 
 
 class OrganisationForm(FlaskForm):
@@ -88,3 +112,4 @@ class FilterForm(Form):
                         validators=[Optional(), Length(max=100, message="Use 100 characters or "
                                                                         "fewer")])
     everything = BooleanField("Include inactive and closed services")
+    no_route = BooleanField("Only services taking self-referrals with no referral route")

@@ -15,11 +15,12 @@ from .entries import (
     parse_date,
     pathway_code,
     refuse,
+    route_code,
     where,
 )
 from .models import DirectoryOrganisation, Service
 from .services import unique_areas
-from .vocabulary import PATHWAYS, TAXONOMY, derived_id, pathway_term_id
+from .vocabulary import ANSWER_DAYS, PATHWAYS, TAXONOMY, derived_id, pathway_term_id
 
 REFERRAL_KEY = "inreach_referral"
 TERM_CODES = {pathway_term_id(code): code for code in PATHWAYS}
@@ -84,11 +85,22 @@ def service_object(service: Service) -> dict:
                         "description": service.opening_hours}] if service.opening_hours else []),
         "service_at_locations": _locations(service),
         "attributes": [_attribute(service_id, code) for code in service.pathway_codes],
-        REFERRAL_KEY: {"accepts_self_referrals": service.referable,
-                       "what_happens_next": service.next_steps,
-                       "referral_contact": service.referral_contact,
-                       "details_required": service.detail_codes},
+        REFERRAL_KEY: referral_object(service),
     }
+
+
+def referral_object(service: Service) -> dict:
+    """Our extension: self-referrals, what the receiving team needs, how referrals reach it,
+    how many working days it takes to answer, and whether it is an IPS employment service."""
+    return {"accepts_self_referrals": service.referable,
+            "what_happens_next": service.next_steps,
+            "referral_contact": service.referral_contact,
+            "details_required": service.detail_codes,
+            "referral_route": service.referral_route,
+            "referral_email": service.referral_email,
+            "referral_instructions": service.referral_instructions,
+            "answer_working_days": service.answer_days,
+            "ips_employment": service.ips}
 
 
 def organisation_object(organisation: DirectoryOrganisation) -> dict:
@@ -163,8 +175,8 @@ def _kind(value) -> str:
     """What a JSON value is, in words."""
     if isinstance(value, bool):
         return "true/false"
-    return {str: "text", int: "a number", float: "a number", list: "a list",
-            dict: "an object"}.get(type(value), "null")
+    return {str: "text", int: "a number", float: "a number with a decimal point",
+            list: "a list", dict: "an object"}.get(type(value), "null")
 
 
 class _Fields:
@@ -198,6 +210,16 @@ class _Fields:
             return bool(value)
         self._wrong(key, "true or false")
         return False
+
+    def whole_number(self, key: str, default: int) -> int:
+        """A whole number; missing or null is the default."""
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        self._wrong(key, "a whole number")
+        return default
 
     def texts(self, key: str) -> list[str]:
         """A list of text; missing or null is empty."""
@@ -278,6 +300,11 @@ def _values(fields: _Fields, contacts: list[ContactEntry], areas: list[tuple[str
         "next_steps": referral.text("what_happens_next"),
         "referral_contact": referral.text("referral_contact"),
         "referral_details": referral.texts("details_required"),
+        "referral_route": route_code(referral.text("referral_route")),
+        "referral_email": referral.text("referral_email"),
+        "referral_instructions": referral.text("referral_instructions"),
+        "answer_days": referral.whole_number("answer_working_days", ANSWER_DAYS),
+        "ips": referral.flag("ips_employment"),
     }
 
 

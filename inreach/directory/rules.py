@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 
 from ..errors import TEXT_MAX, DomainError
-from .vocabulary import PATHWAYS, REFERRAL_DETAILS, STATUSES
+from .vocabulary import PATHWAYS, REFERRAL_DETAILS, REFERRAL_ROUTES, STATUSES
 
 # Digits with the spaces, brackets and dashes people write; + only at the start.
 PHONE_CHARACTERS = re.compile(r"\+?[0-9 ()\-]+")
@@ -16,6 +16,10 @@ PHONE_CHARACTERS = re.compile(r"\+?[0-9 ()\-]+")
 PHONE_DIGITS = (3, 15)
 # Anything that a browser or WeasyPrint could read as a tag: <b>, </p>, <!--, <?xml.
 MARKUP = re.compile(r"<\s*[A-Za-z/!?]")
+# A link that runs or reads something instead of opening a web page.
+UNSAFE_LINK = re.compile(r"\b(?:javascript|vbscript|data|file)\s*:", re.IGNORECASE)
+# Working days a service may take to answer a referral (the database checks the same).
+ANSWER_DAYS_RANGE = (1, 60)
 
 
 def check_plain_text(value: str, label: str, field: str, limit: int = TEXT_MAX) -> None:
@@ -96,6 +100,40 @@ def check_referral(values: dict) -> None:
     if values["referable"] and not values["next_steps"]:
         raise DomainError("next_steps_missing", "Say what happens next after a self-referral: "
                           "it is printed in the man's pack", "next_steps")
+    check_route(values)
+
+
+def check_route(values: dict) -> None:
+    """How referrals reach the service: blank (not known yet) or a known route; the secure
+    email route needs its address, the others say what to do; the answer time is 1 to 60
+    whole working days, as the chase list counts from it."""
+    route = values["referral_route"]
+    if route and route not in REFERRAL_ROUTES:
+        raise DomainError("unknown_route", "Referral route must be one of: "
+                          + ", ".join(REFERRAL_ROUTES) + f" (or blank), not {route[:40]!r}",
+                          "referral_route")
+    check_email(values["referral_email"], "Referral email", "referral_email")
+    if route == "email" and not values["referral_email"]:
+        raise DomainError("route_email_missing", "Enter the secure email address referrals "
+                          "are sent to", "referral_email")
+    instructions = values["referral_instructions"]
+    if route not in ("", "email") and not instructions:
+        raise DomainError("instructions_missing", "Say how to refer by "
+                          f"{REFERRAL_ROUTES[route].lower()}: what to do and what to have "
+                          "ready", "referral_instructions")
+    if UNSAFE_LINK.search(instructions):
+        raise DomainError("unsafe_link", "Referral instructions must not hold javascript:, "
+                          "data: or file: links: give web addresses starting https://",
+                          "referral_instructions")
+    check_answer_days(values["answer_days"])
+
+
+def check_answer_days(days: object) -> None:
+    """A whole number of working days from 1 to 60."""
+    low, high = ANSWER_DAYS_RANGE
+    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+        raise DomainError("bad_answer_days", "Working days to answer must be a whole number "
+                          f"from {low} to {high}", "answer_days")
 
 
 # Free-text fields of a service: (label, longest).
@@ -110,6 +148,7 @@ SERVICE_TEXT = {
     "opening_hours": ("Opening hours", TEXT_MAX),
     "next_steps": ("What happens next", TEXT_MAX),
     "referral_contact": ("Referral contact", TEXT_MAX),
+    "referral_instructions": ("Referral instructions", TEXT_MAX),
 }
 ORGANISATION_TEXT = {"name": ("Organisation name", 200),
                      "description": ("Organisation description", TEXT_MAX)}

@@ -16,7 +16,7 @@ from ..errors import DomainError
 from ..paging import PAGE_SIZE, Page, paginate
 from .models import Contact, DirectoryOrganisation, Phone, Service, ServiceArea, ServicePathway
 from .rules import check_organisation, check_service
-from .vocabulary import NATIONAL
+from .vocabulary import ANSWER_DAYS, NATIONAL
 
 LISTED = ("active", "temporarily closed")  # what browsing shows unless asked for everything
 EXPORT_BATCH = 200  # services loaded at a time for a download
@@ -45,6 +45,11 @@ class ServiceDetails:
     next_steps: str = ""
     referral_contact: str = ""
     referral_details: list[str] = field(default_factory=list)
+    referral_route: str = ""  # REFERRAL_ROUTES code, or "" while nobody has said
+    referral_email: str = ""
+    referral_instructions: str = ""
+    answer_days: int = ANSWER_DAYS
+    ips: bool = False
 
 
 @dataclass
@@ -107,7 +112,8 @@ def update_service(service_id: int, details: ServiceDetails, actor_id: int) -> S
 
 SCALARS = ("name", "description", "status", "url", "email", "eligibility", "application_process",
            "fees", "languages", "address", "opening_hours", "referable", "next_steps",
-           "referral_contact")
+           "referral_contact", "referral_route", "referral_email", "referral_instructions",
+           "answer_days", "ips")
 
 
 def write_service(service: Service, values: dict) -> None:
@@ -190,6 +196,23 @@ def stale(services: list[Service]) -> list[Service]:
     return [service for service in services if needs_checking(service)]
 
 
+def missing_route(service: Service) -> bool:
+    """Whether an active service taking self-referrals does not say how referrals reach it:
+    they can then only be marked as sent another way, never emailed."""
+    return service.referable and service.status == "active" and not service.referral_route
+
+
+def _without_route(query: Select) -> Select:
+    """The query narrowed to the services ``missing_route`` is true of."""
+    return query.where(Service.referable.is_(True), Service.status == "active",
+                       Service.referral_route == "")
+
+
+def count_missing_route() -> int:
+    """How many services ``missing_route`` is true of, for the directory's warning."""
+    return db.session.scalar(_without_route(select(func.count()).select_from(Service)))
+
+
 @writes
 def mark_checked(service_id: int, checker_email: str, actor_id: int) -> Service:
     """Record that someone checked the entry today."""
@@ -225,20 +248,22 @@ def _with_details(query):
 
 
 def find_services(pathway: str | None = None, area: str | None = None, words: str | None = None,
-                  everything: bool = False) -> list[Service]:
+                  everything: bool = False, no_route: bool = False) -> list[Service]:
     """Services by name, filtered by pathway, by area (national ones cover every area) and by
-    words in the name, description or organisation; closed ones only when asked."""
-    query = _with_details(_found(pathway, area, words, everything))
+    words in the name, description or organisation; closed ones only when asked; only those
+    missing a referral route when asked."""
+    query = _with_details(_found(pathway, area, words, everything, no_route))
     return list(db.session.scalars(query))
 
 
 def services_page(pathway: str | None = None, area: str | None = None, words: str | None = None,
-                  everything: bool = False, page: int = 1, size: int = PAGE_SIZE) -> Page:
+                  everything: bool = False, page: int = 1, size: int = PAGE_SIZE,
+                  no_route: bool = False) -> Page:
     """One page of ``find_services``, cut in SQL, each service with what the list shows. The
     page is cut by id alone (sorting 5,000 whole rows to keep 50 costs ten times more), then
     its services are loaded."""
-    ids = paginate(_found(pathway, area, words, everything).with_only_columns(Service.id),
-                   page, size)
+    ids = paginate(_found(pathway, area, words, everything, no_route)
+                   .with_only_columns(Service.id), page, size)
     return replace(ids, items=_by_ids(db.session, ids.items))
 
 
@@ -251,11 +276,13 @@ def _by_ids(session: Session, ids: list[int]) -> list[Service]:
 
 
 def _found(pathway: str | None, area: str | None, words: str | None,
-           everything: bool) -> Select:
+           everything: bool, no_route: bool = False) -> Select:
     """The query behind ``find_services``, by name, without its loader options."""
     query = select(Service).join(Service.organisation)
     if not everything:
         query = query.where(Service.status.in_(LISTED))
+    if no_route:
+        query = _without_route(query)
     if pathway:
         query = query.where(exists().where(ServicePathway.service_id == Service.id,
                                            ServicePathway.pathway == pathway))

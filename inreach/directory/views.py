@@ -11,13 +11,14 @@ from ..fields import form_values, options, show_domain_error
 from ..paging import requested_number
 from . import services
 from .forms import PHONE_ROWS, FilterForm, OrganisationForm, ServiceForm
-from .vocabulary import NATIONAL, PATHWAYS, REFERRAL_DETAILS, STATUSES
+from .vocabulary import NATIONAL, PATHWAYS, REFERRAL_DETAILS, REFERRAL_ROUTES, STATUSES
 
 bp = Blueprint("directory", __name__, url_prefix="/directory")
 READERS = (ADMIN, ORGANISER, VOLUNTEER, AUDITOR)
 bp.add_app_template_filter(PATHWAYS.get, "pathway_label")
 bp.add_app_template_filter(REFERRAL_DETAILS.get, "detail_label")
 bp.add_app_template_global(STATUSES, "statuses")
+bp.add_app_template_global(REFERRAL_ROUTES, "referral_routes")
 
 
 def _service_or_404(oruk_id: str):
@@ -48,16 +49,20 @@ def index():
     found = None
     if form.validate():
         found = services.services_page(form.pathway.data, form.area.data, form.words.data,
-                                       form.everything.data, requested_number(request.args))
+                                       form.everything.data, requested_number(request.args),
+                                       no_route=form.no_route.data)
     return render_template("directory/index.html", form=form, page=found,
-                           filters=_filter_args(form), needs_checking=services.needs_checking)
+                           filters=_filter_args(form), needs_checking=services.needs_checking,
+                           lacks_route=services.missing_route,
+                           without_route=services.count_missing_route()
+                           if g.user.role in PLANNERS else 0)
 
 
 def _filter_args(form: FilterForm) -> dict:
     """The filters chosen, as the query arguments that keep them on every page's link."""
     chosen = {"pathway": form.pathway.data, "area": form.area.data,
               "words": (form.words.data or "").strip(), "everything": "y" if form.everything.data
-              else ""}
+              else "", "no_route": "y" if form.no_route.data else ""}
     return {name: value for name, value in chosen.items() if value}
 
 
@@ -68,6 +73,7 @@ def show(oruk_id: str):
     service = _service_or_404(oruk_id)
     return render_template("directory/show.html", service=service,
                            needs_checking=services.needs_checking(service),
+                           missing_route=services.missing_route(service),
                            check_days=services.check_days(), national=NATIONAL)
 
 
@@ -101,12 +107,15 @@ def _details(form: ServiceForm) -> services.ServiceDetails:
     """The form's values as plain data for the service."""
     values = form_values(form, ["name", "status", "description", "eligibility",
                                 "application_process", "fees", "opening_hours", "address",
-                                "languages", "url", "email", "next_steps", "referral_contact"])
+                                "languages", "url", "email", "next_steps", "referral_contact",
+                                "referral_email", "referral_instructions"])
     areas = (form.areas.data or "").splitlines() + ([NATIONAL] if form.national.data else [])
     return services.ServiceDetails(
         **values, organisation_id=int(form.organisation_id.data or 0), areas=areas,
         pathways=form.pathways.data or [], referable=form.referable.data,
         referral_details=form.referral_details.data or [],
+        referral_route=form.referral_route.data or "", answer_days=form.answer_days.data,
+        ips=form.ips.data,
         phones=[(entry.form.number.data or "", entry.form.description.data or "")
                 for entry in form.phones])
 

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import update
 
 from ..database import db, utcnow, write_connection
@@ -34,6 +34,8 @@ def issue_links(referral_ids: list[int]) -> dict[int, str]:
 
 
 def link_url(token: str) -> str:
-    """The full address of a link, at PUBLIC_URL (emails are read away from this server)."""
-    path = url_for("referral_link.answer", token=token)
-    return current_app.config["PUBLIC_URL"].rstrip("/") + path
+    """The full address of a link, at PUBLIC_URL (emails are read away from this server).
+    Built from the app's URL map, so a worker with no request can build it too."""
+    public = current_app.config["PUBLIC_URL"].rstrip("/")
+    adapter = current_app.url_map.bind("inreach", script_name="/")
+    return public + adapter.build("referral_link.answer", {"token": token})

@@ -5,6 +5,7 @@ import time
 
 from huey import crontab
 
+from ..followup import sending
 from ..packs import batches
 from .queue import check_in, huey, task
 
@@ -12,6 +13,8 @@ SCHEDULES = {
     "check_in": "Worker check-in (every minute)",
     "recover_print_batches": "Stalled print batches queued again or failed (every minute)",
     "purge_print_batches": "Expired batch PDFs deleted (every 10 minutes)",
+    "fail_stalled_dispatches": "Referral emails stalled past their retries failed, to be sent "
+                               "again (every 10 minutes)",
 }
 
 
@@ -44,3 +47,10 @@ def purge_print_batches() -> None:
     """Batch PDFs past their keeping time are deleted."""
     batches.purge_expired()
     _ran("purge_print_batches")
+
+
+@task(schedule=crontab(minute="*/10"))
+def fail_stalled_dispatches() -> None:
+    """Referral emails whose worker stopped are failed, so they can be sent again."""
+    sending.fail_stalled()
+    _ran("fail_stalled_dispatches")

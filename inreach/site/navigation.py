@@ -2,12 +2,13 @@
 
 from flask import g, request, url_for
 
-from ..accounts.roles import ADMIN, AUDITOR, ORGANISER, PLAN_READERS, VOLUNTEER
+from ..accounts.roles import ADMIN, AUDITOR, FOLLOW_READERS, ORGANISER, PLAN_READERS, VOLUNTEER
 
 # (label, endpoint, roles that see it)
 ITEMS = [
     ("Home", "site.home", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
     ("Visits", "visits.index", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
+    ("Follow-up", "followup.chase_list", set(FOLLOW_READERS)),
     ("Directory", "directory.index", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
     ("Volunteers", "volunteers.index", set(PLAN_READERS)),
     ("Prisons", "prisons.index", set(PLAN_READERS)),
