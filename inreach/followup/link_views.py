@@ -37,7 +37,7 @@ class AnswerForm(FlaskForm):
     status = RadioField("What happened?", choices=options(ANSWER_LABELS.items()),
                         validate_choice=False)
     on = RealDateField("Date it happened", validators=[Optional()])
-    reason = RadioField("Why was it declined?", choices=options(DECLINE_REASONS.items()),
+    reason = RadioField("If you declined it: why?", choices=options(DECLINE_REASONS.items()),
                         validate_choice=False)
     reason_other = text_field("The other reason", REASON_OTHER_MAX)
 
