@@ -16,16 +16,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_
 
 from ..audit.services import record
 from ..cohorts.models import CohortMember, Person
 from ..database import db, writes
 from ..directory.models import Service
 from ..prisons.models import Prison
-from ..referrals.models import Referral, ReferralSet
+from ..referrals.models import Referral
 from ..visits.models import Visit
 from .models import JobStart
+from .services import with_man_and_service
 
 KINDS = {
     "answer": "No answer from the service",
@@ -86,16 +87,11 @@ def add_working_days(start: date, days: int) -> date:
 
 def _rows(*columns):
     """A query of the columns with the referral's man, visit, prison and service joined."""
-    return (select(Referral.id, Referral.status, Referral.chased_on, CohortMember.form_reference,
-                   Person.first_name, Person.last_name, Person.public_id, Service.name,
-                   Service.referral_route, Service.referral_email, Visit.id, Visit.date,
-                   Prison.name, *columns)
-            .join(ReferralSet, Referral.set_id == ReferralSet.id)
-            .join(CohortMember, ReferralSet.member_id == CohortMember.id)
-            .join(Person, CohortMember.person_id == Person.id)
-            .join(Visit, CohortMember.visit_id == Visit.id)
-            .join(Prison, Visit.prison_id == Prison.id)
-            .join(Service, Referral.service_id == Service.id))
+    return with_man_and_service(
+        Referral.id, Referral.status, Referral.chased_on, CohortMember.form_reference,
+        Person.first_name, Person.last_name, Person.public_id, Service.name,
+        Service.referral_route, Service.referral_email, Visit.id, Visit.date, Prison.name,
+        *columns)
 
 
 def _item(kind: str, due: date, day: date, row) -> ChaseItem:

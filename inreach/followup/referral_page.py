@@ -15,10 +15,11 @@ from ..dates import today
 from ..directory.models import Service
 from ..errors import DomainError
 from ..prisons.models import Prison
-from ..referrals.models import Referral, ReferralSet
+from ..referrals.models import Referral
 from ..visits.models import Visit
 from .models import JobStart, ReferralEvent
 from .outcomes import check_due_on, counts_as_job_start
+from .services import with_man_and_service
 from .vocabulary import CLOSE_REASONS, DECLINE_REASONS, HOW, NEXT, SENT_HOW
 
 LINK_WHO = HOW["link"]  # "Receiving service, by link"
@@ -98,15 +99,10 @@ class ReferralPage:
     jobs: list[JobRow]
 
 
-PAGE = (select(Referral, CohortMember.form_reference, Person.public_id, Person.first_name,
-               Person.last_name, Service.name, Service.ips, Service.answer_days, Visit.id,
-               Visit.title, Visit.date, Prison.name)
-        .join(ReferralSet, Referral.set_id == ReferralSet.id)
-        .join(CohortMember, ReferralSet.member_id == CohortMember.id)
-        .join(Person, CohortMember.person_id == Person.id)
-        .join(Visit, CohortMember.visit_id == Visit.id)
-        .join(Prison, Visit.prison_id == Prison.id)
-        .join(Service, Referral.service_id == Service.id))
+PAGE = with_man_and_service(
+    Referral, CohortMember.form_reference, Person.public_id, Person.first_name,
+    Person.last_name, Service.name, Service.ips, Service.answer_days, Visit.id, Visit.title,
+    Visit.date, Prison.name)
 
 
 def referral_page(referral_id: int) -> ReferralPage:

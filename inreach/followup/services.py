@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..audit.services import record_all
-from ..cohorts.models import CohortMember
+from ..cohorts.models import CohortMember, Person
 from ..database import db, utcnow, writes
 from ..dates import today
+from ..directory.models import Service
 from ..errors import DomainError
+from ..prisons.models import Prison
 from ..referrals.models import Referral, ReferralSet
 from ..visits.models import Visit
 from .models import ReferralEvent
@@ -24,6 +26,18 @@ class By:
 
     actor_id: int | None
     how: str = "recorded"
+
+
+def with_man_and_service(*columns):
+    """A query of the columns from each referral joined to his set, his place on the visit,
+    the man, the visit, its prison and the service (for pages that show all of them)."""
+    return (select(*columns)
+            .join(ReferralSet, Referral.set_id == ReferralSet.id)
+            .join(CohortMember, ReferralSet.member_id == CohortMember.id)
+            .join(Person, CohortMember.person_id == Person.id)
+            .join(Visit, CohortMember.visit_id == Visit.id)
+            .join(Prison, Visit.prison_id == Prison.id)
+            .join(Service, Referral.service_id == Service.id))
 
 
 def facts_query(referral_ids):
