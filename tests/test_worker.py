@@ -213,7 +213,7 @@ def test_sigterm_lets_the_running_chunks_finish_and_leaves_no_process_behind(
     worker = workers()
     job_id = batches.start(printing_day["visit"], printing_day["session"], "packs",
                            PackOptions(), printing_day["users"]["organiser"]).id
-    wait_for(lambda: job_now(job_id).state == "running", 30, "a worker to take the batch")
+    wait_for(lambda: job_now(job_id).state == "running", 60, "a worker to take the batch")
     assert len(group(worker.pid)) >= 3  # the consumer, its two workers (and its scheduler)
     os.kill(worker.pid, signal.SIGTERM)  # as systemd and ./dev run stop it
     assert worker.wait(30) == 0
