@@ -92,6 +92,7 @@ def _blueprints(app: Flask) -> None:
     from .referrals.consent_views import bp as consent
     from .referrals.outbox_views import bp as outbox
     from .referrals.views import bp as referrals
+    from .reports.views import bp as reports
     from .roster.views import bp as roster
     from .site import errors
     from .site.views import bp as site
@@ -101,7 +102,7 @@ def _blueprints(app: Flask) -> None:
     for blueprint in (site, accounts, audit, visits, roster, gate_list, checkin, cohorts,
                       cohort_import, attendance, people, volunteers, prisons, directory,
                       directory_exchange, referrals, outbox, consent, packs, jobs, handoff,
-                      referral_link, followup, referral_followup):
+                      referral_link, followup, referral_followup, reports):
         app.register_blueprint(blueprint)
     errors.register(app)
     from .jobs import failures, schedules  # noqa: F401  (register the signal and schedules)

@@ -53,6 +53,8 @@ DEFAULTS = {
     "LINK_WINDOW_MINUTES": 15,
     # The chase list: men with no first contact this many weeks after release.
     "FIRST_CONTACT_WEEKS": 4,
+    # Shared reports show counts from 1 to one below this as "fewer than 5" (small numbers).
+    "REPORT_SUPPRESS_BELOW": 5,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
     # Flask-WTF's HTTPS referrer check needs a Referer header, which Referrer-Policy: no-referrer
     # stops browsers sending; the token and SameSite cookies already stop cross-site posts.
@@ -81,6 +83,7 @@ ENVIRONMENT = {
     "MAIL_CA_FILE": str,
     "PUBLIC_URL": str,
     "FIRST_CONTACT_WEEKS": int,
+    "REPORT_SUPPRESS_BELOW": int,
 }
 
 

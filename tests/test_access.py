@@ -139,6 +139,14 @@ EXPECTED = {
     "handoff.send": (None, PLANNERS),
     "handoff.mark_sent": (None, PLANNERS),
     "referral_link.answer": (None, {"anonymous"}),
+    # Reports and their downloads (each role on real figures: tests/test_report_pages.py).
+    "reports.index": ("/reports/", PLAN_READERS),
+    "reports.visit": (None, PLAN_READERS),
+    "reports.pdf": (None, PLAN_READERS),
+    "reports.csv": (None, PLAN_READERS),  # a download leaves an audit row
+    "reports.visit_pdf": (None, PLAN_READERS),
+    "reports.visit_csv": (None, PLAN_READERS),
+    "reports.ips_grow": (None, PLAN_READERS),
 }
 
 

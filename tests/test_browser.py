@@ -15,11 +15,11 @@ pytestmark = pytest.mark.browser
 
 MIN_TARGET = 44  # CSS px, for thumbs on a tablet
 NAV = {  # what each role sees in the navigation, in order
-    "admin": ["Home", "Visits", "Follow-up", "Directory", "Volunteers", "Prisons", "Users",
-              "Audit trail", "Task queue"],
-    "organiser": ["Home", "Visits", "Follow-up", "Directory", "Volunteers", "Prisons"],
+    "admin": ["Home", "Visits", "Follow-up", "Reports", "Directory", "Volunteers", "Prisons",
+              "Users", "Audit trail", "Task queue"],
+    "organiser": ["Home", "Visits", "Follow-up", "Reports", "Directory", "Volunteers", "Prisons"],
     "volunteer": ["Home", "Visits", "Directory"],
-    "auditor": ["Home", "Visits", "Follow-up", "Directory", "Volunteers", "Prisons",
+    "auditor": ["Home", "Visits", "Follow-up", "Reports", "Directory", "Volunteers", "Prisons",
                 "Audit trail"],
 }
 # Links and buttons a person can use in the header (with its navigation) and the main content.

@@ -9,6 +9,7 @@ ITEMS = [
     ("Home", "site.home", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
     ("Visits", "visits.index", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
     ("Follow-up", "followup.chase_list", set(FOLLOW_READERS)),
+    ("Reports", "reports.index", set(FOLLOW_READERS)),
     ("Directory", "directory.index", {ADMIN, ORGANISER, VOLUNTEER, AUDITOR}),
     ("Volunteers", "volunteers.index", set(PLAN_READERS)),
     ("Prisons", "prisons.index", set(PLAN_READERS)),

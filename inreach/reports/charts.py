@@ -1,0 +1,179 @@
+"""The report's charts, drawn on the server as SVG with matplotlib, the same on the page and in
+the PDF.
+
+What each chart is given: counts as ``Count`` (the bar's length and the text written beside
+it), never a model. In a shared report a hidden count has no length (``value`` None): its bar is
+not drawn and its text says "fewer than 5", so a chart cannot give away what the table hides.
+
+Why these choices:
+- matplotlib's object API (``Figure``), not ``pyplot``: no global list of open figures to
+  leak memory or to be shared between the server's threads; a figure is freed with its last
+  reference once its SVG is written.
+- ``svg.fonttype = "none"``: labels stay text (selectable, read back from the PDF), not paths.
+- Okabe–Ito colours, which colour-blind readers tell apart, plus a hatch on every second series
+  and the count written at each bar, so a black-and-white print still reads.
+- Every chart comes with a one-paragraph description; the page shows its data table beside it.
+- The SVG is checked before it is used: matplotlib escapes the text it writes, and ``safe_svg``
+  refuses scripts, event handlers, foreign objects and outside links all the same.
+"""
+
+import io
+import xml.etree.ElementTree as ElementTree
+from dataclasses import dataclass
+
+import matplotlib
+from matplotlib.figure import Figure
+
+matplotlib.rcParams.update({
+    "svg.fonttype": "none",  # text as <text>, not outlines
+    "svg.hashsalt": "inreach-report",  # the same data draws the same SVG
+    "font.family": ["Liberation Sans", "DejaVu Sans"],  # Liberation Sans is in print.css too
+    "font.size": 9,
+    "hatch.linewidth": 0.8,
+})
+
+# Okabe & Ito (2008), "Color Universal Design": blue, vermillion, bluish green.
+BLUE, VERMILLION, GREEN = "#0072B2", "#D55E00", "#009E73"
+TEXT_COLOUR = "#212b32"
+WIDTH_INCHES = 6.4
+CHARACTER_INCHES = 0.07  # a character of a 9-point label, on average
+SVG = "{http://www.w3.org/2000/svg}"
+XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
+REFUSED_TAGS = {"script", "foreignObject", "iframe", "object", "embed", "a", "image"}
+
+
+@dataclass(frozen=True)
+class Count:
+    """A count as drawn: its length (None when hidden in a shared report) and its text."""
+
+    value: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: its SVG markup (no XML prologue) and a description for people who cannot see
+    it."""
+
+    svg: str
+    description: str
+
+
+class UnsafeSVG(ValueError):
+    """The SVG holds something that could run or load from elsewhere."""
+
+
+def funnel_chart(steps: list[tuple[str, Count]]) -> Chart:
+    """Horizontal bars, one per funnel step from the top, each with its count written beside."""
+    labels = [label for label, _ in steps]
+    figure, axes = _figure(len(steps), labels=labels)
+    positions = range(len(steps))
+    axes.barh(positions, [_length(count) for _, count in steps], color=BLUE, height=0.6)
+    for position, (_, count) in zip(positions, steps, strict=True):
+        axes.annotate(count.text, (_length(count), position), xytext=(4, 0),
+                      textcoords="offset points", va="center", color=TEXT_COLOUR)
+    _category_axis(axes, labels)
+    described = ", ".join(f"{label}: {count.text}" for label, count in steps)
+    return Chart(_svg(figure), f"Bar chart of the funnel, one bar per step from the prison's "
+                               f"list to work at 13 weeks. {described or 'No figures'}.")
+
+
+def acceptance_chart(rows: list[tuple[str, Count, Count]]) -> Chart:
+    """For each service (name, sent, accepted): a plain bar for the referrals sent and a hatched
+    one for those accepted, each with its count written beside."""
+    figure, axes = _figure(len(rows), per_row=0.55, labels=[name for name, _, _ in rows])
+    positions = [2 * index for index in range(len(rows))]
+    _paired_bars(axes, positions, [sent for _, sent, _ in rows],
+                 [accepted for _, _, accepted in rows], ("Sent", "Accepted"))
+    _category_axis(axes, [name for name, _, _ in rows], positions=positions)
+    described = "; ".join(f"{name}: {sent.text} sent, {accepted.text} accepted"
+                          for name, sent, accepted in rows)
+    return Chart(_svg(figure), f"Bar chart of referrals sent and accepted by each service, "
+                               f"two bars per service. {described or 'No referrals'}.")
+
+
+def over_time_chart(rows: list[tuple[str, Count, Count]]) -> Chart:
+    """For each quarter (label, referrals accepted, job starts): paired bars as above."""
+    figure, axes = _figure(len(rows), per_row=0.55, labels=[period for period, _, _ in rows])
+    positions = [2 * index for index in range(len(rows))]
+    _paired_bars(axes, positions, [accepted for _, accepted, _ in rows],
+                 [starts for _, _, starts in rows], ("Referrals accepted", "Job starts"))
+    _category_axis(axes, [period for period, _, _ in rows], positions=positions)
+    described = "; ".join(f"{period}: {accepted.text} accepted, {starts.text} job starts"
+                          for period, accepted, starts in rows)
+    return Chart(_svg(figure), f"Bar chart of outcomes by quarter of the visit: referrals "
+                               f"accepted and job starts. {described or 'No outcomes'}.")
+
+
+def _figure(rows: int, per_row: float = 0.4, labels: list[str] = ()):
+    """A figure a page wide and tall enough for its rows, with one set of axes, leaving room on
+    the left for the longest label. The room is estimated from the label's length rather than
+    measured by a layout engine, which tripled the time to draw."""
+    height = 0.8 + per_row * max(rows, 1)
+    figure = Figure(figsize=(WIDTH_INCHES, height))
+    left = min(0.5, (0.2 + CHARACTER_INCHES * max(map(len, labels), default=1)) / WIDTH_INCHES)
+    figure.subplots_adjust(left=left, right=0.97, top=1 - 0.25 / height,
+                           bottom=0.35 / height)
+    axes = figure.add_subplot()
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.tick_params(colors=TEXT_COLOUR)
+    return figure, axes
+
+
+def _paired_bars(axes, positions: list[int], first: list[Count], second: list[Count],
+                 names: tuple[str, str]) -> None:
+    """Two bars per row: solid blue for the first series, hatched vermillion for the second,
+    each labelled at its end with its count and series ("63 sent"): direct labels read in
+    black and white and cost far less to draw than a legend."""
+    for offset, counts, colour, hatch, name in ((-0.4, first, BLUE, None, names[0]),
+                                                (0.4, second, VERMILLION, "///", names[1])):
+        places = [position + offset for position in positions]
+        axes.barh(places, [_length(count) for count in counts], height=0.75, color=colour,
+                  hatch=hatch, edgecolor="white" if hatch else colour)
+        for place, count in zip(places, counts, strict=True):
+            axes.annotate(f"{count.text} {name.lower()}", (_length(count), place),
+                          xytext=(4, 0), textcoords="offset points", va="center",
+                          color=TEXT_COLOUR)
+
+
+def _category_axis(axes, labels: list[str], positions: list[int] | None = None) -> None:
+    """Label each bar on the left, first at the top; counts are written at the bars instead of
+    on a value axis."""
+    places = list(range(len(labels))) if positions is None else positions
+    axes.set_yticks(places, labels)
+    axes.invert_yaxis()
+    axes.xaxis.set_visible(False)
+    axes.spines["bottom"].set_visible(False)
+    axes.set_xlim(0, None)
+    axes.margins(x=0.25)
+
+
+def _length(count: Count) -> int:
+    """The bar's length: the count, or nothing when it is hidden."""
+    return count.value or 0
+
+
+def _svg(figure: Figure) -> str:
+    """The figure as SVG markup to place in a page: no prologue, no date, checked safe."""
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    markup = buffer.getvalue()
+    markup = markup[markup.index("<svg"):]
+    safe_svg(markup)
+    return markup
+
+
+def safe_svg(markup: str) -> None:
+    """Refuse (UnsafeSVG) markup with anything that could run or fetch: scripts, event handler
+    attributes, foreign objects, links and references outside the document."""
+    for element in ElementTree.fromstring(markup).iter():  # noqa: S314  (our own, from matplotlib)
+        tag = element.tag.removeprefix(SVG)
+        if tag in REFUSED_TAGS:
+            raise UnsafeSVG(f"an SVG chart may not hold <{tag}>")
+        for name, value in element.attrib.items():
+            if name.lower().startswith("on"):
+                raise UnsafeSVG(f"an SVG chart may not have an {name} attribute")
+            if name in ("href", XLINK_HREF) and not value.startswith("#"):
+                raise UnsafeSVG("an SVG chart may only refer to itself")
+            if "url(" in value and "url(#" not in value:
+                raise UnsafeSVG("an SVG chart may only refer to itself")
