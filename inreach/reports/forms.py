@@ -13,6 +13,7 @@ from ..directory.models import DirectoryOrganisation
 from ..fields import ChoiceField, RealDateField, id_or_none, options
 from ..prisons.models import Prison
 from .figures import Scope
+from .ipsgrow import financial_quarter
 
 FIRST_YEAR = 2000  # IPS Grow's returns start long after; earlier years are a typing slip
 # The names check_scope gives its errors, and the form field each belongs on.
@@ -73,16 +74,17 @@ class YearField(IntegerField):
 
 
 class IpsGrowForm(Form):
-    """Which quarter's figures IPS Grow's CSV holds (calendar quarters: Q1 is January to
-    March)."""
+    """Which quarter's figures IPS Grow's CSV holds: NHS financial-year quarters (the year is the
+    one the financial year starts in; Q1 is April to June)."""
 
-    year = YearField("Year", validators=[
-        InputRequired("Enter the year, for example 2026"),
+    year = YearField("Financial year starting in", validators=[
+        InputRequired("Enter the year the financial year starts in, for example 2026"),
         NumberRange(min=FIRST_YEAR, message=f"Enter a year from {FIRST_YEAR}")])
     quarter = ChoiceField("Quarter", coerce=id_or_none, message="Choose a quarter",
                           choices=options((n, f"Q{n}") for n in range(1, 5)))
 
     def validate_year(self, field):
-        """No quarter after this year's: it has no figures yet."""
-        if field.data and field.data > today().year:
-            raise ValidationError(f"Enter a year up to {today().year}")
+        """No financial year after this one: it has no figures yet."""
+        current = financial_quarter(today())[0]
+        if field.data and field.data > current:
+            raise ValidationError(f"Enter a year up to {current}")
