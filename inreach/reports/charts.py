@@ -18,11 +18,14 @@ Why these choices:
 """
 
 import io
+import textwrap
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 
 import matplotlib
+from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
+from matplotlib.transforms import blended_transform_factory, offset_copy
 
 matplotlib.rcParams.update({
     "svg.fonttype": "none",  # text as <text>, not outlines
@@ -37,6 +40,7 @@ BLUE, VERMILLION, GREEN = "#0072B2", "#D55E00", "#009E73"
 TEXT_COLOUR = "#212b32"
 WIDTH_INCHES = 6.4
 CHARACTER_INCHES = 0.07  # a character of a 9-point label, on average
+LABEL_CHARACTERS = 30  # longer labels are wrapped onto more lines
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 REFUSED_TAGS = {"script", "foreignObject", "iframe", "object", "embed", "a", "image"}
@@ -67,12 +71,11 @@ def funnel_chart(steps: list[tuple[str, Count]]) -> Chart:
     """Horizontal bars, one per funnel step from the top, each with its count written beside."""
     labels = [label for label, _ in steps]
     figure, axes = _figure(len(steps), labels=labels)
-    positions = range(len(steps))
-    axes.barh(positions, [_length(count) for _, count in steps], color=BLUE, height=0.6)
-    for position, (_, count) in zip(positions, steps, strict=True):
-        axes.annotate(count.text, (_length(count), position), xytext=(4, 0),
-                      textcoords="offset points", va="center", color=TEXT_COLOUR)
-    _category_axis(axes, labels)
+    positions = list(range(len(steps)))
+    counts = [count for _, count in steps]
+    _bars(axes, positions, counts, height=0.6, facecolor=BLUE, edgecolor=BLUE)
+    _bar_texts(figure, axes, positions, counts, [count.text for count in counts])
+    _category_axis(figure, axes, labels, positions, [count for _, count in steps])
     described = ", ".join(f"{label}: {count.text}" for label, count in steps)
     return Chart(_svg(figure), f"Bar chart of the funnel, one bar per step from the prison's "
                                f"list to work at 13 weeks. {described or 'No figures'}.")
@@ -81,11 +84,13 @@ def funnel_chart(steps: list[tuple[str, Count]]) -> Chart:
 def acceptance_chart(rows: list[tuple[str, Count, Count]]) -> Chart:
     """For each service (name, sent, accepted): a plain bar for the referrals sent and a hatched
     one for those accepted, each with its count written beside."""
-    figure, axes = _figure(len(rows), per_row=0.55, labels=[name for name, _, _ in rows])
+    names = [name for name, _, _ in rows]
+    figure, axes = _figure(len(rows), per_row=0.55, labels=names)
     positions = [2 * index for index in range(len(rows))]
-    _paired_bars(axes, positions, [sent for _, sent, _ in rows],
+    _paired_bars(figure, axes, positions, [sent for _, sent, _ in rows],
                  [accepted for _, _, accepted in rows], ("Sent", "Accepted"))
-    _category_axis(axes, [name for name, _, _ in rows], positions=positions)
+    _category_axis(figure, axes, names, positions,
+                   [count for _, sent, accepted in rows for count in (sent, accepted)])
     described = "; ".join(f"{name}: {sent.text} sent, {accepted.text} accepted"
                           for name, sent, accepted in rows)
     return Chart(_svg(figure), f"Bar chart of referrals sent and accepted by each service, "
@@ -94,11 +99,13 @@ def acceptance_chart(rows: list[tuple[str, Count, Count]]) -> Chart:
 
 def over_time_chart(rows: list[tuple[str, Count, Count]]) -> Chart:
     """For each quarter (label, referrals accepted, job starts): paired bars as above."""
-    figure, axes = _figure(len(rows), per_row=0.55, labels=[period for period, _, _ in rows])
+    periods = [period for period, _, _ in rows]
+    figure, axes = _figure(len(rows), per_row=0.55, labels=periods)
     positions = [2 * index for index in range(len(rows))]
-    _paired_bars(axes, positions, [accepted for _, accepted, _ in rows],
+    _paired_bars(figure, axes, positions, [accepted for _, accepted, _ in rows],
                  [starts for _, _, starts in rows], ("Referrals accepted", "Job starts"))
-    _category_axis(axes, [period for period, _, _ in rows], positions=positions)
+    _category_axis(figure, axes, periods, positions,
+                   [count for _, accepted, starts in rows for count in (accepted, starts)])
     described = "; ".join(f"{period}: {accepted.text} accepted, {starts.text} job starts"
                           for period, accepted, starts in rows)
     return Chart(_svg(figure), f"Bar chart of outcomes by quarter of the visit: referrals "
@@ -111,16 +118,39 @@ def _figure(rows: int, per_row: float = 0.4, labels: list[str] = ()):
     measured by a layout engine, which tripled the time to draw."""
     height = 0.8 + per_row * max(rows, 1)
     figure = Figure(figsize=(WIDTH_INCHES, height))
-    left = min(0.5, (0.2 + CHARACTER_INCHES * max(map(len, labels), default=1)) / WIDTH_INCHES)
+    longest = max((len(line) for label in labels for line in _wrapped(label).splitlines()),
+                  default=1)
+    left = (0.2 + CHARACTER_INCHES * longest) / WIDTH_INCHES
     figure.subplots_adjust(left=left, right=0.97, top=1 - 0.25 / height,
                            bottom=0.35 / height)
     axes = figure.add_subplot()
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.tick_params(colors=TEXT_COLOUR)
+    axes.spines[["top", "right", "bottom"]].set_visible(False)
+    axes.xaxis.set_visible(False)
+    axes.yaxis.set_visible(False)
     return figure, axes
 
 
-def _paired_bars(axes, positions: list[int], first: list[Count], second: list[Count],
+def _bars(axes, places: list[float], counts: list[Count], height: float, **style) -> None:
+    """Horizontal bars from 0 to each count, centred on their places: one collection of
+    rectangles rather than an artist per bar, which took most of the time to draw."""
+    half = height / 2
+    outlines = [[(0, place - half), (0, place + half), (length, place + half),
+                 (length, place - half)]
+                for place, length in zip(places, map(_length, counts), strict=True)]
+    axes.add_collection(PolyCollection(outlines, **style))
+
+
+def _bar_texts(figure, axes, places: list[float], counts: list[Count],
+               texts: list[str]) -> None:
+    """Each bar's text, just beyond its end. Written on the figure, not the axes, so that
+    nothing clips them (the axes would clip each one to itself, at a cost)."""
+    beyond = offset_copy(axes.transData, fig=figure, x=4, y=0, units="points")
+    for place, count, text in zip(places, counts, texts, strict=True):
+        figure.text(_length(count), place, text, transform=beyond, va="center",
+                    color=TEXT_COLOUR)
+
+
+def _paired_bars(figure, axes, positions: list[int], first: list[Count], second: list[Count],
                  names: tuple[str, str]) -> None:
     """Two bars per row: solid blue for the first series, hatched vermillion for the second,
     each labelled at its end with its count and series ("63 sent"): direct labels read in
@@ -128,24 +158,30 @@ def _paired_bars(axes, positions: list[int], first: list[Count], second: list[Co
     for offset, counts, colour, hatch, name in ((-0.4, first, BLUE, None, names[0]),
                                                 (0.4, second, VERMILLION, "///", names[1])):
         places = [position + offset for position in positions]
-        axes.barh(places, [_length(count) for count in counts], height=0.75, color=colour,
-                  hatch=hatch, edgecolor="white" if hatch else colour)
-        for place, count in zip(places, counts, strict=True):
-            axes.annotate(f"{count.text} {name.lower()}", (_length(count), place),
-                          xytext=(4, 0), textcoords="offset points", va="center",
-                          color=TEXT_COLOUR)
+        _bars(axes, places, counts, height=0.75, facecolor=colour, hatch=hatch,
+              edgecolor="white" if hatch else colour)
+        _bar_texts(figure, axes, places, counts,
+                   [f"{count.text} {name.lower()}" for count in counts])
 
 
-def _category_axis(axes, labels: list[str], positions: list[int] | None = None) -> None:
-    """Label each bar on the left, first at the top; counts are written at the bars instead of
-    on a value axis."""
-    places = list(range(len(labels))) if positions is None else positions
-    axes.set_yticks(places, labels)
-    axes.invert_yaxis()
-    axes.xaxis.set_visible(False)
-    axes.spines["bottom"].set_visible(False)
-    axes.set_xlim(0, None)
-    axes.margins(x=0.25)
+def _category_axis(figure, axes, labels: list[str], positions: list[int],
+                   counts: list[Count]) -> None:
+    """Label each row on the left, first at the top, and leave a quarter of the width beyond
+    the longest bar for its text. The labels are plain texts, not an axis's ticks (whose
+    making cost a third of the time); counts are written at the bars, not on a value axis."""
+    before = offset_copy(blended_transform_factory(axes.transAxes, axes.transData),
+                         fig=figure, x=-4, y=0, units="points")
+    for position, label in zip(positions, labels, strict=True):
+        figure.text(0, position, _wrapped(label), transform=before, ha="right", va="center",
+                    color=TEXT_COLOUR)
+    axes.set_xlim(0, 1.25 * max(map(_length, counts), default=0) or 1)
+    axes.set_ylim(max(positions, default=0) + 1, min(positions, default=0) - 1)
+
+
+def _wrapped(label: str) -> str:
+    """A row's label on lines of at most LABEL_CHARACTERS, so a long service name keeps to the
+    left of its bars instead of running off the page."""
+    return textwrap.fill(label, LABEL_CHARACTERS)
 
 
 def _length(count: Count) -> int:

@@ -40,8 +40,8 @@ declined, could not contact (``no_contact``), unanswered (sent, no answer yet; o
 before any answer stays unanswered). A pathway row adds up the services filed under that
 pathway (a service under two pathways counts in both). Median working days (Monday to Friday,
 as ``followup.chase.add_working_days`` counts them) are worked out in Python over rows the
-database has already grouped by (service, sent date, answer date, first-contact date), so the
-work grows with distinct dates, not with referrals.
+database has already grouped by (service, weekday sent, days to the answer, days to first
+contact): what the working days depend on, so the rows grow with neither referrals nor dates.
 
 Every figure is a GROUP BY in SQL: ``report`` sends the same number of statements whatever the
 data size. It only reads, and gives its connection back when done (``end_read``): do not call
@@ -54,8 +54,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, exists, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..checkin.services import hours
 from ..cohorts.models import DNA_REASONS, CohortMember
@@ -414,23 +416,35 @@ class _Days:
         self.first_contact.update(other.first_contact)
 
 
-def _service_days(scope: Scope) -> dict[int, _Days]:
-    """Per service, the working days from sending to the answer and to first contact, read
-    from referrals grouped by their dates (not one row per referral)."""
-    rows = db.session.execute(_referrals_in_scope(
-        scope, Referral.service_id, Referral.sent_on, Referral.answered_on,
-        Referral.first_contact_on, func.count(Referral.id))
-        .where(Referral.sent_on.is_not(None),
-               or_(Referral.answered_on.is_not(None), Referral.first_contact_on.is_not(None)))
-        .group_by(Referral.service_id, Referral.sent_on, Referral.answered_on,
-                  Referral.first_contact_on)).all()
-    days: dict[int, _Days] = defaultdict(_Days)
-    for service_id, sent_on, answered_on, first_contact_on, times in rows:
-        if answered_on is not None:
-            days[service_id].answer[working_days(sent_on, answered_on)] += times
-        if first_contact_on is not None:
-            days[service_id].first_contact[working_days(sent_on, first_contact_on)] += times
-    return days
+class day_number(FunctionElement):
+    """SQL: the days from Monday 1 January of year 1 to a date (``date.toordinal() - 1``), so
+    its remainder by 7 is the weekday (Monday 0) and the difference of two is days between."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(day_number)
+def _day_number(element, compiler, **kw):
+    """PostgreSQL: a date less a date is a number of days."""
+    return f"({compiler.process(element.clauses, **kw)} - DATE '0001-01-01')"
+
+
+@compiles(day_number, "sqlite")
+def _day_number_sqlite(element, compiler, **kw):
+    """SQLite: from the Julian day number (that of 1 January of year 1 is 1721425.5)."""
+    return f"CAST(julianday({compiler.process(element.clauses, **kw)}) - 1721425.5 AS INTEGER)"
+
+
+A_MONDAY = date(2001, 1, 1)
+
+
+def _working_days_after(weekday: int | None, days: int | None) -> int | None:
+    """Working days from a start on ``weekday`` (Monday 0) to ``days`` later, or None."""
+    if weekday is None or days is None:
+        return None
+    start = A_MONDAY + timedelta(days=weekday)
+    return working_days(start, start + timedelta(days=days))
 
 
 COUNTED = ("made", "sent", "accepted", "declined", "no_contact", "unanswered")
@@ -445,24 +459,43 @@ def _service_row(name: str, counts: dict[str, int], days: _Days,
                       median_days_to_first_contact=median(days.first_contact), parts=parts)
 
 
-def _by_service(scope: Scope) -> tuple[list[tuple[ServiceRow, int]], dict[int, _Days]]:
-    """Per service, most referrals first: (row, service id), and each service's day tallies."""
-    stands = answer()
+def _service_tallies(scope: Scope) -> dict[int, tuple[Counter, _Days]]:
+    """Per service, its counts and its working-day tallies, from one pass over its referrals
+    grouped by answer and by what the working days depend on: the weekday it was sent and the
+    days to the answer and to first contact (so the rows grow with neither referrals nor
+    distinct dates). The weekday leads the GROUP BY because SQLite would otherwise read the
+    referrals in service order through their service index, one page jump per referral."""
+    sent = day_number(Referral.sent_on)
+    keys = (sent % 7, Referral.service_id, answer(), day_number(Referral.answered_on) - sent,
+            day_number(Referral.first_contact_on) - sent)
     rows = db.session.execute(with_closing(_referrals_in_scope(
-        scope, Service.id, Service.name,
-        func.count(Referral.id).label("made"),
-        func.sum(flag(Referral.sent_on.is_not(None))).label("sent"),
-        func.sum(flag(stands.in_(ACCEPTED))).label("accepted"),
-        func.sum(flag(stands == "declined")).label("declined"),
-        func.sum(flag(stands == "no_contact")).label("no_contact"),
-        func.sum(flag(and_(Referral.sent_on.is_not(None), Referral.answered_on.is_(None))))
-        .label("unanswered"))
-        .join(Service, Service.id == Referral.service_id))
-        .group_by(Service.id, Service.name)
-        .order_by(func.count(Referral.id).desc(), Service.name, Service.id)).all()
-    days = _service_days(scope)
-    return [(_service_row(row.name, {key: int(row._mapping[key] or 0) for key in COUNTED},
-                          days[row.id]), row.id) for row in rows], days
+        scope, *keys, func.count(Referral.id))).group_by(*keys)).all()
+    tallies: dict[int, tuple[Counter, _Days]] = defaultdict(lambda: (Counter(), _Days()))
+    for sent_weekday, service_id, answer_now, to_answer, to_contact, times in rows:
+        counts, days = tallies[service_id]
+        counts.update(made=times, sent=times if sent_weekday is not None else 0,
+                      unanswered=times if sent_weekday is not None and to_answer is None else 0,
+                      accepted=times if answer_now in ACCEPTED else 0,
+                      declined=times if answer_now == "declined" else 0,
+                      no_contact=times if answer_now == "no_contact" else 0)
+        if (answer_days := _working_days_after(sent_weekday, to_answer)) is not None:
+            days.answer[answer_days] += times
+        if (contact_days := _working_days_after(sent_weekday, to_contact)) is not None:
+            days.first_contact[contact_days] += times
+    return tallies
+
+
+def _by_service(scope: Scope) -> tuple[list[tuple[ServiceRow, int]], dict[int, _Days]]:
+    """Per service, most referrals first (then by name, as the database sorts names): (row,
+    service id), and each service's day tallies."""
+    tallies = _service_tallies(scope)
+    named = db.session.execute(select(Service.id, Service.name)
+                               .where(Service.id.in_(list(tallies)))
+                               .order_by(Service.name, Service.id)).all()
+    ordered = sorted(named, key=lambda service: -tallies[service.id][0]["made"])  # stable
+    return ([(_service_row(name, tallies[service_id][0], tallies[service_id][1]), service_id)
+             for service_id, name in ordered],
+            {service_id: days for service_id, (_, days) in tallies.items()})
 
 
 def _by_pathway(by_service: list[tuple[ServiceRow, int]],
