@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from sqlalchemy import create_engine, text
 
 from inreach import create_app
+from inreach.database import counting_statements
 from inreach.demo.seed import DEFAULT_PASSWORD
 from inreach.directory.vocabulary import PATHWAYS, TAXONOMY
 
@@ -162,6 +163,19 @@ def oruk_service(n: int) -> dict:
 
 
 # --- figures ---------------------------------------------------------------------------------
+
+def measure(app, browser: AppBrowser, path: str, requests: int) -> dict:
+    """The page's status, statements, size and median time."""
+    with app.app_context(), counting_statements() as statements:
+        status, body = browser.request("GET", path)
+    timings = []
+    for _ in range(requests):
+        start = perf_counter()
+        browser.request("GET", path)
+        timings.append(perf_counter() - start)
+    return {"status": status, "statements": len(statements), "kb": len(body) / 1024,
+            "ms": statistics.median(timings) * 1000}
+
 
 def timed(work):
     """What the work returned, and how long it took in seconds."""

@@ -22,7 +22,6 @@ dropped and recreated**. SQLite uses a file in a temporary folder, deleted after
 """
 
 import argparse
-import statistics
 import tempfile
 from datetime import date, time, timedelta
 from time import perf_counter
@@ -32,7 +31,7 @@ from sqlalchemy import func, select
 from inreach import create_app
 from inreach.accounts.services import create_user
 from inreach.cohorts.models import CohortMember, Person
-from inreach.database import begin_write, counting_statements, db
+from inreach.database import begin_write, db
 from inreach.dates import today
 from inreach.demo.seed import DEFAULT_PASSWORD
 from inreach.directory.models import DirectoryOrganisation, Service
@@ -43,7 +42,15 @@ from inreach.referrals.consent import wording_id_for
 from inreach.referrals.models import Referral, ReferralSet
 from inreach.visits.models import Visit, VisitSession
 
-from .common import AppBrowser, app_config, database_kind, database_url, log_in, prison_number
+from .common import (
+    AppBrowser,
+    app_config,
+    database_kind,
+    database_url,
+    log_in,
+    measure,
+    prison_number,
+)
 
 ORGANISER = "organiser@followup-benchmark.example"
 STATES = ("made", "sent", "sent", "accepted", "declined", "no_contact", "first_contact",
@@ -130,19 +137,6 @@ def referral_count() -> int:
 
 
 # --- measuring --------------------------------------------------------------------------------
-
-def measure(app, browser: AppBrowser, path: str, requests: int) -> dict:
-    """The page's status, statements, size and median time."""
-    with app.app_context(), counting_statements() as statements:
-        status, body = browser.request("GET", path)
-    timings = []
-    for _ in range(requests):
-        start = perf_counter()
-        browser.request("GET", path)
-        timings.append(perf_counter() - start)
-    return {"status": status, "statements": len(statements), "kb": len(body) / 1024,
-            "ms": statistics.median(timings) * 1000}
-
 
 def line(label: str, figure: dict, bare: dict) -> str:
     """One row of figures, with the time as a multiple of the bare endpoint's."""

@@ -28,7 +28,6 @@ dropped and recreated**. SQLite uses a file in a temporary folder, deleted after
 
 import argparse
 import random
-import statistics
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -40,7 +39,7 @@ from sqlalchemy import func, select
 from inreach import create_app
 from inreach.accounts.models import User
 from inreach.cohorts.models import CohortMember, Person
-from inreach.database import begin_write, counting_statements, db, write_connection
+from inreach.database import begin_write, db, write_connection
 from inreach.dates import today
 from inreach.demo.seed import DEFAULT_PASSWORD, DEMO_VISIT_TITLE, demo_email, seed
 from inreach.directory.models import DirectoryOrganisation, Service, ServicePathway
@@ -60,6 +59,7 @@ from .common import (
     database_kind,
     database_url,
     log_in,
+    measure,
     percentile_ms,
     prison_number,
     start_server,
@@ -292,19 +292,6 @@ def counts(url: str) -> str:
 
 
 # --- measuring --------------------------------------------------------------------------------
-
-def measure(app, browser: AppBrowser, path: str, requests: int) -> dict:
-    """The page's status, statements, size and median time."""
-    with app.app_context(), counting_statements() as statements:
-        status, body = browser.request("GET", path)
-    timings = []
-    for _ in range(requests):
-        start = perf_counter()
-        browser.request("GET", path)
-        timings.append(perf_counter() - start)
-    return {"status": status, "statements": len(statements), "kb": len(body) / 1024,
-            "ms": statistics.median(timings) * 1000}
-
 
 def measure_pages(url: str, pages: dict[str, str], requests: int) -> dict[str, dict]:
     """Each page through the test client as the demo organiser, and the bare endpoint."""
