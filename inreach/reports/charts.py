@@ -84,32 +84,33 @@ def funnel_chart(steps: list[tuple[str, Count]]) -> Chart:
 def acceptance_chart(rows: list[tuple[str, Count, Count]]) -> Chart:
     """For each service (name, sent, accepted): a plain bar for the referrals sent and a hatched
     one for those accepted, each with its count written beside."""
-    names = [name for name, _, _ in rows]
-    figure, axes = _figure(len(rows), per_row=0.55, labels=names)
-    positions = [2 * index for index in range(len(rows))]
-    _paired_bars(figure, axes, positions, [sent for _, sent, _ in rows],
-                 [accepted for _, _, accepted in rows], ("Sent", "Accepted"))
-    _category_axis(figure, axes, names, positions,
-                   [count for _, sent, accepted in rows for count in (sent, accepted)])
     described = "; ".join(f"{name}: {sent.text} sent, {accepted.text} accepted"
                           for name, sent, accepted in rows)
-    return Chart(_svg(figure), f"Bar chart of referrals sent and accepted by each service, "
-                               f"two bars per service. {described or 'No referrals'}.")
+    return _paired_chart(rows, ("Sent", "Accepted"),
+                         f"Bar chart of referrals sent and accepted by each service, two bars "
+                         f"per service. {described or 'No referrals'}.")
 
 
 def over_time_chart(rows: list[tuple[str, Count, Count]]) -> Chart:
     """For each quarter (label, referrals accepted, job starts): paired bars as above."""
-    periods = [period for period, _, _ in rows]
-    figure, axes = _figure(len(rows), per_row=0.55, labels=periods)
-    positions = [2 * index for index in range(len(rows))]
-    _paired_bars(figure, axes, positions, [accepted for _, accepted, _ in rows],
-                 [starts for _, _, starts in rows], ("Referrals accepted", "Job starts"))
-    _category_axis(figure, axes, periods, positions,
-                   [count for _, accepted, starts in rows for count in (accepted, starts)])
     described = "; ".join(f"{period}: {accepted.text} accepted, {starts.text} job starts"
                           for period, accepted, starts in rows)
-    return Chart(_svg(figure), f"Bar chart of outcomes by quarter of the visit: referrals "
-                               f"accepted and job starts. {described or 'No outcomes'}.")
+    return _paired_chart(rows, ("Referrals accepted", "Job starts"),
+                         f"Bar chart of outcomes by quarter of the visit: referrals accepted "
+                         f"and job starts. {described or 'No outcomes'}.")
+
+
+def _paired_chart(rows: list[tuple[str, Count, Count]], names: tuple[str, str],
+                  description: str) -> Chart:
+    """Two bars a row (label, first, second), labelled on the left, with the description."""
+    labels = [label for label, _, _ in rows]
+    figure, axes = _figure(len(rows), per_row=0.55, labels=labels)
+    positions = [2 * index for index in range(len(rows))]
+    _paired_bars(figure, axes, positions, [first for _, first, _ in rows],
+                 [second for _, _, second in rows], names)
+    _category_axis(figure, axes, labels, positions,
+                   [count for _, first, second in rows for count in (first, second)])
+    return Chart(_svg(figure), description)
 
 
 def _figure(rows: int, per_row: float = 0.4, labels: list[str] = ()):
