@@ -81,6 +81,8 @@ ENVIRONMENT = {
     "MAIL_PASSWORD": str,
     "MAIL_FROM": str,
     "MAIL_CA_FILE": str,
+    "MAIL_TIMEOUT_SECONDS": int,
+    "MAIL_OUTBOX_DIR": str,
     "PUBLIC_URL": str,
     "FIRST_CONTACT_WEEKS": int,
     "REPORT_SUPPRESS_BELOW": int,
