@@ -58,8 +58,12 @@ def purge_print_batches_command():
 
 
 def register(app) -> None:
-    """Add the commands to `flask --app inreach`."""
-    app.cli.add_command(create_user_command)
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(purge_print_batches_command)
-    app.cli.add_command(worker_command)
+    """Add the commands to `flask --app inreach`: these, and each area's own ``COMMANDS``."""
+    from .accounts.commands import COMMANDS as accounts
+    from .audit.commands import COMMANDS as audit
+    from .backups.commands import COMMANDS as backups
+    from .privacy.commands import COMMANDS as privacy
+
+    for command in (create_user_command, seed_demo_command, purge_print_batches_command,
+                    worker_command, *accounts, *audit, *backups, *privacy):
+        app.cli.add_command(command)

@@ -55,11 +55,27 @@ DEFAULTS = {
     "FIRST_CONTACT_WEEKS": 4,
     # Shared reports show counts from 1 to one below this as "fewer than 5" (small numbers).
     "REPORT_SUPPRESS_BELOW": 5,
+    # Two-factor sign-in (a time-based code after the password): required for administrators,
+    # organisers and auditors unless this is False (the log then warns); volunteers may enrol,
+    # and must when TWO_FACTOR_VOLUNTEERS is True. Demo accounts on a demo database are exempt.
+    "TWO_FACTOR_REQUIRED": True,
+    "TWO_FACTOR_VOLUNTEERS": False,
+    # Failed logins from one client address (any account) inside LOGIN_WINDOW_MINUTES before
+    # that address is refused for a while.
+    "LOGIN_CLIENT_MAX_FAILURES": 30,
+    # Backups: written to this folder (None means instance/backups), kept this many days.
+    "BACKUP_DIR": None,
+    "BACKUP_KEEP_DAYS": 30,
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the login session
     # Flask-WTF's HTTPS referrer check needs a Referer header, which Referrer-Policy: no-referrer
     # stops browsers sending; the token and SameSite cookies already stop cross-site posts.
     "WTF_CSRF_SSL_STRICT": False,
 }
+
+def _switch(text: str) -> bool:
+    """An on/off setting from the environment: 1, true, yes or on is on; anything else off."""
+    return text.strip().lower() in ("1", "true", "yes", "on")
+
 
 # Settings an INREACH_<NAME> environment variable may override, with how to read the text.
 ENVIRONMENT = {
@@ -86,6 +102,11 @@ ENVIRONMENT = {
     "PUBLIC_URL": str,
     "FIRST_CONTACT_WEEKS": int,
     "REPORT_SUPPRESS_BELOW": int,
+    "TWO_FACTOR_REQUIRED": _switch,
+    "TWO_FACTOR_VOLUNTEERS": _switch,
+    "LOGIN_CLIENT_MAX_FAILURES": int,
+    "BACKUP_DIR": str,
+    "BACKUP_KEEP_DAYS": int,
 }
 
 

@@ -1,0 +1,3 @@
+"""Command-line tasks of this area (registered by inreach.cli)."""
+
+COMMANDS: list = []
