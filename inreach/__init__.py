@@ -89,6 +89,8 @@ def _blueprints(app: Flask) -> None:
     from .packs.views import bp as packs
     from .people.views import bp as people
     from .prisons.views import bp as prisons
+    from .privacy.request_views import bp as data_requests
+    from .privacy.retention_views import bp as retention
     from .referrals.consent_views import bp as consent
     from .referrals.outbox_views import bp as outbox
     from .referrals.views import bp as referrals
@@ -102,7 +104,8 @@ def _blueprints(app: Flask) -> None:
     for blueprint in (site, accounts, audit, visits, roster, gate_list, checkin, cohorts,
                       cohort_import, attendance, people, volunteers, prisons, directory,
                       directory_exchange, referrals, outbox, consent, packs, jobs, handoff,
-                      referral_link, followup, referral_followup, reports):
+                      referral_link, followup, referral_followup, reports, retention,
+                      data_requests):
         app.register_blueprint(blueprint)
     errors.register(app)
     from .jobs import failures, schedules  # noqa: F401  (register the signal and schedules)
