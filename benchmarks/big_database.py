@@ -72,6 +72,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from inreach import create_app
 from inreach.accounts.models import User
+from inreach.audit import chain
 from inreach.audit.models import AuditEvent
 from inreach.cohorts import importing as cohort_import
 from inreach.cohorts.models import CohortMember
@@ -221,7 +222,9 @@ def add_audit_history(count: int) -> None:
                          "action": action, "object_type": object_type,
                          "object_id": str(n // 7) if object_type else None, "detail": None})
         begin_write()
-        db.session.execute(insert(AuditEvent), rows)
+        connection = db.session.connection()  # earlier history goes in after the demo's rows
+        connection.execute(insert(AuditEvent),
+                           chain.chain_history(connection, rows, older_allowed=True))
         db.session.commit()
 
 

@@ -2,24 +2,33 @@
 
 from datetime import datetime
 
-from sqlalchemy import DDL, ForeignKey, String, event
+from sqlalchemy import DDL, ForeignKey, Index, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import UTCDateTime, db, utcnow
 
 
 class AuditEvent(db.Model):
-    """One action: who (user id), when, what, on which object type and id."""
+    """One action: who (user id), when, what, on which object type and id, and the hash that
+    chains it to the row before (inreach/audit/chain.py)."""
 
     __tablename__ = "audit_events"
+    # The trail's filters, each newest first by id without a sort (inreach/audit/services.py).
+    __table_args__ = (
+        Index("ix_audit_events_actor_id_id", "actor_id", "id"),
+        Index("ix_audit_events_action_id", "action", "id"),
+        Index("ix_audit_events_object_type_id", "object_type", "id"),
+        Index("ix_audit_events_object", "object_type", "object_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    action: Mapped[str] = mapped_column(String(64), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(64))
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(String(200))
+    chain_hash: Mapped[str] = mapped_column(String(64))
 
     actor = relationship("User", lazy="joined")
 
