@@ -123,6 +123,9 @@ def load(app, test_config=None):
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if not app.config["TWO_FACTOR_REQUIRED"]:
+        app.logger.warning("TWO_FACTOR_REQUIRED is off: administrators, organisers and auditors "
+                           "can log in with a password alone.")
     default_sqlite = "sqlite:///" + str(Path(app.instance_path) / "inreach.sqlite")
     url = app.config["DATABASE_URL"] or default_sqlite
     app.config["SQLALCHEMY_DATABASE_URI"] = url

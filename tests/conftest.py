@@ -49,7 +49,9 @@ def make_app(tmp_path, database_url):
                     # argon2id still, at a lower cost so the suite stays quick
                     "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_KIB": 8192,
                     # tasks run at once in the caller, except where a test starts a worker
-                    "QUEUE_IMMEDIATE": True, "REDIS_URL": os.environ.get("INREACH_REDIS_URL")}
+                    "QUEUE_IMMEDIATE": True, "REDIS_URL": os.environ.get("INREACH_REDIS_URL"),
+                    # password-only logins, except in the two-step login tests that switch it on
+                    "TWO_FACTOR_REQUIRED": False}
         settings.update(config)
         app = create_app(settings)
         if create_tables:

@@ -1,9 +1,9 @@
 """Forms for logging in, changing a password and managing users."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length
 
+from ..fields import FlaskForm
 from .roles import ROLES
 from .services import PASSWORD_MAX, PASSWORD_MIN
 
@@ -58,4 +58,13 @@ class NewUserForm(FlaskForm):
         InputRequired("Enter a first password"),
         Length(min=PASSWORD_MIN, max=PASSWORD_MAX,
                message=f"Password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters"),
+    ])
+
+
+class CodeForm(FlaskForm):
+    """A code for two-step login: from the authenticator app, or a recovery code."""
+
+    code = StringField("Code", validators=[
+        InputRequired("Enter the code"),
+        Length(max=40, message="The code must be 40 characters or fewer"),
     ])

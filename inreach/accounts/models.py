@@ -1,4 +1,4 @@
-"""Users, their login sessions and failed login attempts."""
+"""Users, their second factors, login sessions and failed login attempts."""
 
 from datetime import datetime
 
@@ -25,6 +25,11 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Two-factor sign-in: the authenticator app's shared secret (base32), when it was set up,
+    # and the last time step whose code was accepted (a code is good once).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None]
 
 
 class LoginSession(db.Model):
@@ -38,11 +43,26 @@ class LoginSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class RecoveryCode(db.Model):
+    """One of a user's single-use recovery codes, stored as the SHA-256 of the code (80 random
+    bits, so the hash cannot be guessed back); used_at is set when it signs someone in."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class LoginFailure(db.Model):
-    """A failed login, keyed by a keyed hash of the email typed so no address is stored."""
+    """A failed login or second-factor code, keyed by a keyed hash of the email typed and of the
+    client's address, so failures are counted per account and per client without storing
+    either."""
 
     __tablename__ = "login_failures"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_key: Mapped[str] = mapped_column(String(64), index=True)
+    client_key: Mapped[str | None] = mapped_column(String(64), index=True)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

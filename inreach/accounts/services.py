@@ -16,7 +16,7 @@ from ..audit.services import record
 from ..database import db, utcnow, writes
 from ..errors import DomainError
 from .models import LoginFailure, LoginSession, User
-from .roles import ROLES
+from .roles import ROLES, VOLUNTEER
 
 PASSWORD_MIN = 12
 PASSWORD_MAX = 128
@@ -25,6 +25,12 @@ THROTTLED = (
     "Too many failed attempts to log in to this account. "
     "Wait 15 minutes and try again, or ask an administrator."
 )
+CLIENT_THROTTLED = (
+    "Too many failed attempts to log in from this device or network. "
+    "Wait 15 minutes and try again."
+)
+# The refusals that mean "wait", answered with 429 Too Many Requests.
+THROTTLED_CODES = ("throttled", "client_throttled")
 
 _DUMMY_PASSWORD = secrets.token_hex(16)
 
@@ -85,44 +91,106 @@ def _account_key(email: str) -> str:
     return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
 
 
-def _recent_failures(account_key: str, now: datetime) -> int:
-    """How many failed logins this account had inside the throttle window."""
+def _client_key(client: str | None) -> str | None:
+    """A keyed hash of the client's address, so failures from one client are counted without
+    storing addresses; None when there is no client (a command or a service test)."""
+    if client is None:
+        return None
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, b"client:" + client.encode(), hashlib.sha256).hexdigest()
+
+
+def _recent_failures(account_key: str, now: datetime, column=LoginFailure.account_key) -> int:
+    """How many failed logins this account (or, given the column, this client) had inside the
+    throttle window."""
     since = now - timedelta(minutes=current_app.config["LOGIN_WINDOW_MINUTES"])
-    query = select(func.count()).where(
-        LoginFailure.account_key == account_key, LoginFailure.attempted_at > since
-    )
+    query = select(func.count()).where(column == account_key, LoginFailure.attempted_at > since)
     return db.session.scalar(query)
 
 
-@writes
-def log_in(email: str, password: str) -> tuple[User, str]:
-    """Check the credentials and open a login session; returns the user and the cookie token."""
-    now = utcnow()
-    key = _account_key(email)
-    if _recent_failures(key, now) >= current_app.config["LOGIN_MAX_FAILURES"]:
+def refuse_if_throttled(account_key: str, client_key: str | None, now: datetime) -> None:
+    """Refuse (audited) a client with too many failures on any accounts, or an account with too
+    many failures from anywhere, before any password or code is checked."""
+    config = current_app.config
+    if client_key is not None and _recent_failures(
+            client_key, now, LoginFailure.client_key) >= config["LOGIN_CLIENT_MAX_FAILURES"]:
+        record("login.client_throttled")
+        db.session.commit()
+        raise DomainError("client_throttled", CLIENT_THROTTLED)
+    if _recent_failures(account_key, now) >= config["LOGIN_MAX_FAILURES"]:
         record("login.throttled")
         db.session.commit()
         raise DomainError("throttled", THROTTLED)
+
+
+def note_failure(account_key: str, client_key: str | None, now: datetime, action: str,
+                 user_id: int | None) -> None:
+    """Count a failed password or code against the account and the client, audit it, and
+    commit, so the refusal that follows cannot roll the count back."""
+    db.session.add(LoginFailure(account_key=account_key, client_key=client_key, attempted_at=now))
+    record(action, object_type="user", object_id=user_id)
+    db.session.commit()
+
+
+def two_factor_required(user: User) -> bool:
+    """Whether this user must give a second factor: administrators, organisers and auditors
+    when TWO_FACTOR_REQUIRED is on, volunteers too when TWO_FACTOR_VOLUNTEERS is on; never the
+    demo accounts on a demo database (the quick start logs in with the password alone)."""
+    config = current_app.config
+    if not config["TWO_FACTOR_REQUIRED"]:
+        return False
+    if user.role == VOLUNTEER and not config["TWO_FACTOR_VOLUNTEERS"]:
+        return False
+    return not _demo_account(user)
+
+
+def _demo_account(user: User) -> bool:
+    """Whether the user is one of the demo logins on a database filled by seed-demo."""
+    # imported here: the demo seed creates its users through this module
+    from ..demo.seed import demo_email
+    from ..site.models import is_demo
+
+    return user.email in {demo_email(role) for role in ROLES} and is_demo()
+
+
+def second_step(user: User) -> str | None:
+    """What must follow the password: "code" for a user with an authenticator app set up,
+    "enrol" for one whose role needs it but who has not set it up, else None."""
+    if user.totp_enrolled_at is not None:
+        return "code"
+    return "enrol" if two_factor_required(user) else None
+
+
+@writes
+def log_in(email: str, password: str, client: str | None = None) -> tuple[User, str | None]:
+    """Check the credentials and open a login session; returns the user and the cookie token,
+    or None for the token when a second step must come first (``second_step`` says which).
+    ``client`` is the client's address, for the per-client limit."""
+    now = utcnow()
+    key, client_key = _account_key(email), _client_key(client)
+    refuse_if_throttled(key, client_key, now)
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     config = current_app.config
     stored = user.password_hash if user else _dummy_hash(config["ARGON2_TIME_COST"],
                                                           config["ARGON2_MEMORY_KIB"])
     if not password_matches(stored, password):
-        db.session.add(LoginFailure(account_key=key, attempted_at=now))
-        record("login.failed", object_type="user", object_id=user.id if user else None)
-        db.session.commit()
+        note_failure(key, client_key, now, "login.failed", user.id if user else None)
         raise DomainError("invalid", GENERIC_LOGIN_ERROR)
-    if not user.active:
+    if not user.active:  # the generic message: the password must not reveal the account's state
         record("login.refused_disabled", object_type="user", object_id=user.id)
         db.session.commit()
-        raise DomainError("disabled", "This account has been disabled. Ask an administrator.")
-    token = _open_session(user, now)
+        raise DomainError("disabled", GENERIC_LOGIN_ERROR)
+    if second_step(user) is not None:
+        record("login.password_accepted", actor_id=user.id, object_type="user", object_id=user.id)
+        db.session.commit()
+        return user, None
+    token = open_session(user, now)
     record("login", actor_id=user.id, object_type="user", object_id=user.id)
     db.session.commit()
     return user, token
 
 
-def _open_session(user: User, now: datetime) -> str:
+def open_session(user: User, now: datetime) -> str:
     """Create a login session row (and drop the user's expired ones); returns the token."""
     cutoff = now - timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
     db.session.execute(
@@ -232,6 +300,11 @@ def set_active(user_id: int, active: bool, actor_id: int) -> User:
            object_type="user", object_id=user.id)
     db.session.commit()
     return user
+
+
+def user_id_for_email(email: str) -> int | None:
+    """The id of the user with this email, or None."""
+    return db.session.scalar(select(User.id).where(User.email == normalise_email(email)))
 
 
 def all_users() -> list[User]:

@@ -9,6 +9,9 @@ from .services import Actor, user_for_session
 # The idle timeout counts from the last request, noted in the cookie at most this often: a
 # cookie re-signed and re-sent on every request (a tablet's outbox sends many) costs for nothing.
 SEEN_EVERY_SECONDS = 60
+# Between an accepted password and the second step (a code, or setting up the app) the cookie
+# holds only who is part-way through and until when; no login session exists yet.
+PENDING_MINUTES = 10
 
 
 def load_user() -> None:
@@ -44,3 +47,33 @@ def begin(token: str) -> None:
 def token() -> str:
     """This browser's login session token."""
     return session.get("sid", "")
+
+
+def begin_pending(user_id: int, step: str, next_path: str | None) -> None:
+    """Note in a fresh cookie that this user's password was accepted and ``step`` ("code" or
+    "enrol") must follow within PENDING_MINUTES; they are not signed in until it does."""
+    session.clear()
+    session["pending"] = {"user": user_id, "step": step, "next": next_path,
+                          "until": time.time() + PENDING_MINUTES * 60}
+
+
+def pending(step: str) -> dict | None:
+    """The part-way login waiting for this step, or None when there is none or it timed out."""
+    found = session.get("pending")
+    if not found or found.get("step") != step:
+        return None
+    if time.time() > found["until"]:
+        session.pop("pending")
+        return None
+    return found
+
+
+def enrolment_secret(state: dict) -> str:
+    """The authenticator secret being set up, kept in the signed cookie (in ``state``, the
+    part-way login, or the signed-in session) so a reload shows the same QR code."""
+    from .two_factor import new_secret
+
+    if "secret" not in state:
+        state["secret"] = new_secret()
+        session.modified = True
+    return state["secret"]
