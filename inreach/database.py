@@ -193,6 +193,9 @@ def _configure_sqlite(dbapi_connection, connection_record):
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    # Deleted and overwritten content is zeroed, so purged personal data does not linger in
+    # free pages or free space inside pages (inreach.privacy.purge).
+    cursor.execute("PRAGMA secure_delete = ON")
     cursor.close()
 
 

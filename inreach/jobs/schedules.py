@@ -5,8 +5,10 @@ import time
 
 from huey import crontab
 
+from ..backups import services as backups
 from ..followup import sending
 from ..packs import batches
+from ..privacy import purge
 from .queue import check_in, huey, task
 
 SCHEDULES = {
@@ -15,6 +17,9 @@ SCHEDULES = {
     "purge_print_batches": "Expired batch PDFs deleted (every 10 minutes)",
     "fail_stalled_dispatches": "Referral emails stalled past their retries failed, to be sent "
                                "again (every 10 minutes)",
+    "purge_personal_data": "Personal data past its retention period removed (nightly, 02:30)",
+    "backup_database": "Database backed up, backups older than BACKUP_KEEP_DAYS deleted (daily, "
+                       "03:00, after the purge so a new backup holds nothing it removed)",
 }
 
 
@@ -54,3 +59,17 @@ def fail_stalled_dispatches() -> None:
     """Referral emails whose worker stopped are failed, so they can be sent again."""
     sending.fail_stalled()
     _ran("fail_stalled_dispatches")
+
+
+@task(schedule=crontab(minute="30", hour="2"))
+def purge_personal_data() -> None:
+    """Men past their retention periods are de-identified (the retention page sets them)."""
+    purge.run_nightly()
+    _ran("purge_personal_data")
+
+
+@task(schedule=crontab(minute="0", hour="3"))
+def backup_database() -> None:
+    """The database is backed up and backups past their keeping time are deleted."""
+    backups.run_daily()
+    _ran("backup_database")
