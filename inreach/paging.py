@@ -12,9 +12,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from .database import db
+from .urls import is_id
 
 PAGE_SIZE = 50
-MAX_KEY = 2**63 - 1  # the largest id a database integer holds
 
 
 def requested_number(args, name: str = "page") -> int:
@@ -26,7 +26,7 @@ def requested_key(args, name: str) -> int | None:
     """A key (row id) a keyset link carries, or None if missing, not a whole number or out of
     the database's range for ids."""
     key = _whole_number(args.get(name))
-    return key if key is not None and 0 <= key <= MAX_KEY else None
+    return key if key is not None and is_id(key) else None
 
 
 def _whole_number(text: str | None) -> int | None:
