@@ -9,7 +9,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLo
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, models  # noqa: F401  (models: every table registered)
+from . import cli, config, models, urls  # noqa: F401  (models: every table registered)
 from .accounts import access
 from .accounts import session as login_session
 from .database import db, render_migration_type
@@ -36,6 +36,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config.get("TRUSTED_PROXIES"):
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    urls.register(app)  # ids the database can hold, no control characters
     _blueprints(app)
     app.view_functions["static"].access = access.PUBLIC
     app.before_request(login_session.load_user)

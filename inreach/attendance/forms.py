@@ -1,10 +1,9 @@
 """Forms for attendance on the day."""
 
-from flask_wtf import FlaskForm
 from wtforms.validators import Optional
 
 from ..cohorts.models import DNA_REASONS
-from ..fields import ChoiceField, RealDateField, options, text_field
+from ..fields import ChoiceField, FlaskForm, RealDateField, options, text_field
 
 
 class AbsentForm(FlaskForm):

@@ -1,10 +1,9 @@
 """Forms of the cohort page: the eligibility window, adding one man, moving one, allocating."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectMultipleField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..fields import ChoiceField, RealDateField, id_or_none, options, text_field
+from ..fields import ChoiceField, FlaskForm, RealDateField, id_or_none, options, text_field
 from .models import INTERESTS, RELEASE_TYPES
 
 

@@ -1,9 +1,9 @@
 """Forms for importing the prison's list: the upload, and the confirm button of the preview."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import HiddenField
 
+from ..fields import FlaskForm
 from .importing import MAX_BYTES
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit.services import record
 from ..database import db, writes
-from ..errors import DomainError, check_lengths
+from ..errors import DomainError, check_characters, check_lengths
 from ..visits.models import Visit
 from ..visits.services import get_visit
 from .models import INTERESTS, RELEASE_TYPES, CohortMember, KeepApart, Person
@@ -201,6 +201,7 @@ def _interests(text: str) -> list[str]:
 def _details(values: dict[str, str]) -> PersonDetails:
     """A row as a man's details, checked by the same rules as the form."""
     check_lengths(Person, values, TEXT_LABELS)
+    check_characters(values, TEXT_LABELS, multi_line=["notes"])
     return check_details(PersonDetails(
         prison_number=values["prison_number"], first_name=values["first_name"],
         last_name=values["last_name"], release_date=_date(values, "release_date"),

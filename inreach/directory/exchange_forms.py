@@ -1,9 +1,9 @@
 """The form for loading a directory file."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 from wtforms import BooleanField
 
+from ..fields import FlaskForm
 from .importing import MAX_BYTES
 
 

@@ -1,11 +1,9 @@
 """Forms for the directory: a service, an organisation, and the filters for browsing."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
     FieldList,
-    Form,
     FormField,
     IntegerField,
     SelectMultipleField,
@@ -16,7 +14,7 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from ..errors import TEXT_MAX
-from ..fields import ChoiceField, options, text_field
+from ..fields import ChoiceField, FlaskForm, Form, options, text_field
 from .vocabulary import ANSWER_DAYS, PATHWAYS, REFERRAL_DETAILS, REFERRAL_ROUTES, STATUSES
 
 PHONE_ROWS = 3  # phone rows shown at least, so a new entry can take a few numbers at once

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from ..errors import TEXT_MAX, DomainError
+from ..errors import TEXT_MAX, DomainError, check_characters
 from .vocabulary import PATHWAYS, REFERRAL_DETAILS, REFERRAL_ROUTES, STATUSES
 
 # Digits with the spaces, brackets and dashes people write; + only at the start.
@@ -23,9 +23,11 @@ ANSWER_DAYS_RANGE = (1, 60)
 
 
 def check_plain_text(value: str, label: str, field: str, limit: int = TEXT_MAX) -> None:
-    """Plain text that fits: no HTML, which would be shown as code, never as markup."""
+    """Plain text that fits: no HTML, which would be shown as code, never as markup, and no
+    control characters (long text, kept in a text area, may hold tabs and line breaks)."""
     if len(value) > limit:
         raise DomainError("too_long", f"{label} must be {limit} characters or fewer", field)
+    check_characters({field: value}, {field: label}, [field] if limit >= TEXT_MAX else [])
     if MARKUP.search(value):
         raise DomainError("markup", f"{label} must be plain text: remove the HTML tags "
                           "(the parts written in < and >)", field)

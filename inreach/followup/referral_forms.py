@@ -1,11 +1,10 @@
 """The forms on a referral's follow-up page: what happened next, and its IPS outcomes. Field
 names match the fields the services name in their errors, so each message lands on its field."""
 
-from flask_wtf import FlaskForm
 from wtforms import FloatField
 from wtforms.validators import Optional
 
-from ..fields import ChoiceField, RealDateField, options, text_field
+from ..fields import ChoiceField, FlaskForm, RealDateField, options, text_field
 from .rules import REASON_OTHER_MAX
 from .vocabulary import CLOSE_REASONS, DECLINE_REASONS, SENT_HOW, STATUSES
 

@@ -1,10 +1,9 @@
 """Choices for printing: the pack variant, names on covers, and whether entries that need
 checking go in (asked only when there are some, so the organiser always sees the warning)."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
-from ..fields import ChoiceField, options
+from ..fields import ChoiceField, FlaskForm, options
 from .content import PackOptions
 
 VARIANTS = {

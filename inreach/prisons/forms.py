@@ -1,11 +1,10 @@
 """The form for a prison's details."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from ..errors import TEXT_MAX
-from ..fields import text_field
+from ..fields import FlaskForm, text_field
 
 
 def _code(value):

@@ -1,7 +1,6 @@
 """The consent wording volunteers read to men: every version, and publishing a new one."""
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -10,7 +9,7 @@ from ..accounts.access import allow
 from ..accounts.roles import ADMIN, AUDITOR, ORGANISER, PLANNERS, VOLUNTEER
 from ..database import db
 from ..errors import DomainError
-from ..fields import show_domain_error
+from ..fields import FlaskForm, show_domain_error
 from .consent import current_wording, publish_wording
 from .models import ConsentWording
 

@@ -3,11 +3,10 @@ after release, pack preferences, consent and short notes. A page builds it with 
 question per referable service (``capture_form``); a post is read with the fixed fields only
 (``CaptureForm``) and the yes or no for each chosen service, which the service checks."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectMultipleField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from ..fields import ChoiceField, RealDateField, options, text_field
+from ..fields import ChoiceField, FlaskForm, RealDateField, options, text_field
 from .models import CONSENT_METHODS, CONTACT_BY, HOUSING, NOTES_MAX
 
 YES_NO = options([("yes", "Yes"), ("no", "No")])

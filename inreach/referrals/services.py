@@ -35,7 +35,7 @@ from ..dates import today
 from ..directory.models import Service
 from ..directory.rules import check_phone
 from ..directory.services import is_known_area
-from ..errors import DomainError, check_lengths
+from ..errors import DomainError, check_characters, check_lengths
 from ..visits.models import Visit
 from .consent import wording_id_for
 from .models import (
@@ -463,6 +463,7 @@ def set_for(member_id: int) -> ReferralSet | None:
 
 def member_by_reference(visit_id: int, session_id: int, reference: str) -> CohortMember:
     """The man whose paper form carries this reference, who must be in this session."""
+    check_characters({"reference": reference}, {"reference": "The form reference"})
     code = reference.strip().upper().replace(" ", "")
     member = db.session.scalar(select(CohortMember).where(CohortMember.form_reference == code))
     if member is None or member.visit_id != visit_id or member.session_id != session_id:

@@ -4,13 +4,13 @@ address can be bookmarked or shared; it holds dates and ids, no personal data)."
 from datetime import date
 
 from sqlalchemy import select
-from wtforms import Form, IntegerField, ValidationError
+from wtforms import IntegerField, ValidationError
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from ..database import db
 from ..dates import today
 from ..directory.models import DirectoryOrganisation
-from ..fields import ChoiceField, RealDateField, id_or_none, options
+from ..fields import ChoiceField, Form, RealDateField, id_or_none, options
 from ..prisons.models import Prison
 from .figures import Scope
 from .ipsgrow import financial_quarter

@@ -1,9 +1,8 @@
 """Forms for putting volunteers on a visit's roster."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectMultipleField
 
-from ..fields import ChoiceField, id_or_none, text_field
+from ..fields import ChoiceField, FlaskForm, id_or_none, text_field
 
 
 class SessionsForm(FlaskForm):

@@ -1,6 +1,5 @@
 """Forms for planning a visit and its sessions."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, IntegerField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
@@ -8,6 +7,7 @@ from ..fields import (
     REAL_DATE,
     REAL_TIME,
     ChoiceField,
+    FlaskForm,
     RealDateField,
     RealTimeField,
     id_or_none,

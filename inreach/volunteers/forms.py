@@ -1,10 +1,9 @@
 """Forms for organisations, volunteers and a volunteer's clearance at a prison."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms.validators import Email, Length, Optional
 
-from ..fields import ChoiceField, RealDateField, id_or_none, options, text_field
+from ..fields import ChoiceField, FlaskForm, RealDateField, id_or_none, options, text_field
 from .models import CLEARANCE_STATES, ID_TYPES, ORGANISATION_KINDS
 
 
