@@ -22,7 +22,14 @@ EXPECTED = {
     "accounts.users": ("/users", {"admin"}),
     "accounts.new_user": ("/users/new", {"admin"}),
     "accounts.set_active": (None, {"admin"}),
+    # Two-step login: the code and set-up pages need a part-way login (tests/test_two_factor.py).
+    "accounts.login_code": (None, {"anonymous"}),
+    "accounts.set_up": (None, {"anonymous"}),
+    "accounts.two_step_login": ("/account/two-step-login", ALL),
+    "accounts.reset_two_factor": (None, {"admin"}),
     "audit.trail": ("/audit/", {"auditor", "admin"}),
+    "audit.export": (None, {"auditor", "admin"}),  # a download, itself audited: test_audit.py
+    "retention.index": ("/privacy/retention/", {"admin"}),
     "jobs.queue": ("/admin/queue", {"admin"}),
     # Gate list downloads (each role on a real visit: tests/test_gate_list.py).
     "gate_list.pdf": (None, PLANNERS),
@@ -147,6 +154,13 @@ EXPECTED = {
     "reports.visit_pdf": (None, PLAN_READERS),
     "reports.visit_csv": (None, PLAN_READERS),
     "reports.ips_grow": (None, PLAN_READERS),
+    # A man's data rights (each role on a real man: tests/test_data_requests.py).
+    "data_requests.search": ("/privacy/people/", {"auditor", "admin"}),
+    "data_requests.person": (None, {"auditor", "admin"}),
+    "data_requests.download": (None, {"auditor", "admin"}),
+    "data_requests.correct": (None, {"admin"}),
+    "data_requests.restriction": (None, {"admin"}),
+    "data_requests.erase": (None, {"admin"}),
 }
 
 

@@ -165,7 +165,7 @@ def test_a_batch_started_on_the_page_runs_through_the_worker_to_a_pdf(queue_app,
     assert response.status_code == 302
     with queue_app.app_context():
         job_id = db.session.scalar(select(PrintJob.id))
-        wait_for(lambda: settled(job_id), 60, "the batch")
+        wait_for(lambda: settled(job_id), 120, "the batch")
     page = client.get(response.location).get_data(as_text=True)
     assert f"Ready: {CHUNK + 3} men." in page
     download = client.get(response.location + "/pdf")
@@ -222,5 +222,5 @@ def test_sigterm_lets_the_running_chunks_finish_and_leaves_no_process_behind(
         assert chunks_accounted_for(job_id) == {0, 1, 2}  # finished, or still on the queue
 
     workers()
-    wait_for(lambda: settled(job_id), 60, "the batch")
+    wait_for(lambda: settled(job_id), 120, "the batch")
     assert job_now(job_id).state == "done"

@@ -80,6 +80,13 @@ class Person(db.Model):
     interpreter_language: Mapped[str] = mapped_column(String(60), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When his identifying details were removed by the retention purge (the row stays, blanked,
+    # so the report figures keep counting him); see inreach.privacy.purge.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Restriction of processing (his right under UK GDPR article 18): while set he is left out
+    # of print batches and of sending referrals (inreach.privacy.rights).
+    restricted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    restricted_reason: Mapped[str] = mapped_column(String(200), default="")
 
 
 class CohortMember(db.Model):

@@ -8,8 +8,7 @@ change goes through ``services.change_status``, all or nothing; a chase through
 from math import ceil
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, HiddenField, SelectMultipleField
+from wtforms import BooleanField, HiddenField, SelectMultipleField
 from wtforms.validators import StopValidation
 
 from ..accounts.access import allow
@@ -17,7 +16,15 @@ from ..accounts.roles import FOLLOW_READERS, FOLLOWERS
 from ..database import db
 from ..dates import today
 from ..errors import DomainError
-from ..fields import ChoiceField, form_values, id_or_none, options, show_domain_error
+from ..fields import (
+    ChoiceField,
+    FlaskForm,
+    Form,
+    form_values,
+    id_or_none,
+    options,
+    show_domain_error,
+)
 from ..paging import Page, requested_number
 from ..visits.models import Visit
 from . import board as boards

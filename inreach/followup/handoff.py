@@ -99,6 +99,8 @@ class Handoff:
     visit_date: date
     prison_name: str
     services: list[ServiceReferrals]
+    # Men with consented referrals whose processing is restricted: left out (by name).
+    restricted: list[str] = field(default_factory=list)
 
 
 def details_for(codes: list[str], person: Person, his_set: ReferralSet) -> list[tuple[str, str]]:
@@ -149,13 +151,17 @@ def handoff(visit_id: int, service_id: int | None = None,
     if visit is None:
         raise DomainError("not_found", "That visit does not exist")
     rows = db.session.execute(_referrals_query(visit_id, service_id, referral_ids)).all()
+    restricted = {person.id: f"{person.first_name} {person.last_name}"
+                  for _, _, person, *_ in rows if person.restricted_at is not None}
+    rows = [row for row in rows if row[2].id not in restricted]  # see inreach.privacy.rights
     services = _services({referral.service_id for referral, *_ in rows})
     for referral, his_set, person, reference, version in rows:
         entry = services[referral.service_id]
         entry.referrals.append(_man_referral(entry, referral, his_set, person, reference,
                                              version, visit.date))
     return Handoff(visit_id=visit.id, visit_date=visit.date, prison_name=visit.prison.name,
-                   services=sorted(services.values(), key=lambda item: item.name.casefold()))
+                   services=sorted(services.values(), key=lambda item: item.name.casefold()),
+                   restricted=sorted(set(restricted.values())))
 
 
 def _referrals_query(visit_id: int, service_id: int | None, referral_ids: list[int] | None):

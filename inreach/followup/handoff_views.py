@@ -7,14 +7,13 @@ volunteers see none of it. Download names carry ids only."""
 import json
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 from wtforms.validators import Optional
 
 from ..accounts.access import allow
 from ..accounts.roles import FOLLOW_READERS, FOLLOWERS
 from ..errors import DomainError
-from ..fields import ChoiceField, RealDateField, options, show_domain_error
+from ..fields import ChoiceField, FlaskForm, RealDateField, options, show_domain_error
 from ..printing.spreadsheet import csv_download
 from . import handoff, mail, sending
 from .vocabulary import SENT_HOW

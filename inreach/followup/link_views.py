@@ -7,14 +7,13 @@ import logging
 import re
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import Optional
 
 from ..accounts.access import public
 from ..dates import today
 from ..errors import DomainError
-from ..fields import RealDateField, form_values, options, show_domain_error, text_field
+from ..fields import FlaskForm, RealDateField, form_values, options, show_domain_error, text_field
 from . import answers
 from .rules import REASON_OTHER_MAX
 from .vocabulary import DECLINE_REASONS, STATUSES

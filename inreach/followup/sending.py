@@ -107,14 +107,15 @@ def _emailable(service_id: int) -> Service:
 
 def _sendable(visit_id: int, service_id: int):
     """The ids of the service's referrals from the visit that may be sent now: consented,
-    made, and not on their way by email already; by his name."""
+    made, and not on their way by email already, of men whose processing is not restricted
+    (inreach.privacy.rights); by his name."""
     return (select(Referral.id)
             .join(ReferralSet, Referral.set_id == ReferralSet.id)
             .join(CohortMember, ReferralSet.member_id == CohortMember.id)
             .join(Person, CohortMember.person_id == Person.id)
             .where(CohortMember.visit_id == visit_id, Referral.service_id == service_id,
                    Referral.consent.is_(True), Referral.status == "made",
-                   Referral.dispatch_id.is_(None))
+                   Referral.dispatch_id.is_(None), Person.restricted_at.is_(None))
             .order_by(Person.last_name, Person.first_name, Referral.id))
 
 
@@ -318,9 +319,11 @@ def _chase_facts(referral_id: int):
     """The referral's status and consent, its form reference and its service's route."""
     return db.session.execute(
         select(Referral.status, Referral.consent, CohortMember.form_reference,
-               Service.name, Service.referral_route, Service.referral_email)
+               Service.name, Service.referral_route, Service.referral_email,
+               Person.restricted_at)
         .join(ReferralSet, Referral.set_id == ReferralSet.id)
         .join(CohortMember, ReferralSet.member_id == CohortMember.id)
+        .join(Person, CohortMember.person_id == Person.id)
         .join(Service, Referral.service_id == Service.id)
         .where(Referral.id == referral_id)).first()
 
@@ -334,6 +337,10 @@ def _chaseable(referral_id: int):
         raise DomainError("no_email_route", f"{facts.name} has no secure email address for "
                           "referrals in the directory, so it cannot be chased by email. "
                           "Contact it its own way.")
+    if facts.restricted_at is not None:
+        raise DomainError("restricted", f"Referral {facts.form_reference} is of a man whose "
+                          "data an administrator restricted, so it is not chased until the "
+                          "restriction is lifted.")
     if not facts.consent or facts.status not in CHASEABLE:
         raise DomainError("not_waiting", f"Referral {facts.form_reference} is not waiting for "
                           "an answer, so there is nothing to chase.")

@@ -52,9 +52,12 @@ def start(visit_id: int, session_id: int, kind: str, options: PackOptions,
     session = session_of(visit_id, session_id)
     if kind not in KINDS:
         raise DomainError("bad_kind", "Choose packs or forms")
-    member_ids = [man.id for man in register_order(session.id)]
+    men = register_order(session.id)
+    # A man whose processing is restricted (inreach.privacy.rights) is left out.
+    member_ids = [man.id for man in men if man.person.restricted_at is None]
     if not member_ids:
-        raise DomainError("no_men", "No men are placed in this session yet")
+        raise DomainError("no_men", "Every man in this session is restricted, so there is "
+                          "nothing to print" if men else "No men are placed in this session yet")
     ensure_reachable()  # a queue that is down: say so, and record nothing
     job = _create_job(session.id, kind, options, member_ids, actor_id)
     try:

@@ -10,6 +10,7 @@ from ..cohorts.register import session_of
 from ..directory.services import known_areas
 from ..errors import DomainError
 from ..fields import options, show_domain_error
+from ..privacy.rights import restricted_in_session
 from ..referrals.services import STATUS_TEXT, board, set_for
 from ..visits.services import get_visit
 from . import batches, content, documents
@@ -68,7 +69,7 @@ def _session_page(visit, visit_session, batch_form, status: int = 200, blank=Non
         rows=board(visit.id, visit_session.id), status_text=STATUS_TEXT,
         unchecked=_unchecked_in_session(visit_session.id), batch_form=batch_form,
         blank_form=blank, jobs=batches.recent_jobs(visit_session.id),
-        kinds=KINDS), status
+        kinds=KINDS, restricted=restricted_in_session(visit_session.id)), status
 
 
 @bp.route("/men/<member>")

@@ -43,6 +43,7 @@ class PersonPage:
     reading_needs: list[str]
     notes: str
     history: list[HistoryRow]
+    restricted: bool = False  # processing restricted (inreach.privacy.rights)
 
 
 def reading_needs(person: Person) -> list[str]:
@@ -78,7 +79,8 @@ def person_page(public_id: str, actor_id: int) -> PersonPage:
         release_confirmed=person.release_confirmed, location=person.location,
         release_area=person.release_area,
         interests=[INTERESTS[code] for code in person.interests.split(",") if code in INTERESTS],
-        reading_needs=reading_needs(person), notes=person.notes, history=history(person.id))
+        reading_needs=reading_needs(person), notes=person.notes, history=history(person.id),
+        restricted=person.restricted_at is not None)
     record("person.viewed", actor_id, "person", person.id)
     db.session.commit()
     return page

@@ -14,6 +14,7 @@ ITEMS = [
     ("Volunteers", "volunteers.index", set(PLAN_READERS)),
     ("Prisons", "prisons.index", set(PLAN_READERS)),
     ("Users", "accounts.users", {ADMIN}),
+    ("Personal data", "data_requests.search", {AUDITOR, ADMIN}),
     ("Audit trail", "audit.trail", {AUDITOR, ADMIN}),
     ("Task queue", "jobs.queue", {ADMIN}),
 ]
