@@ -53,7 +53,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_recovery_codes_user_id'))
 
     op.drop_table('recovery_codes')
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('totp_last_step')
-        batch_op.drop_column('totp_enrolled_at')
-        batch_op.drop_column('totp_secret')
+    # Plain DROP COLUMNs (SQLite 3.35 and later have them): batch mode would copy and drop the
+    # users table, which the foreign keys pointing at it refuse once anyone has done anything.
+    for column in ('totp_last_step', 'totp_enrolled_at', 'totp_secret'):
+        op.drop_column('users', column)

@@ -25,6 +25,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('people', schema=None) as batch_op:
-        batch_op.drop_column('restricted_reason')
-        batch_op.drop_column('restricted_at')
+    # Plain DROP COLUMNs, as in 0011: batch mode would copy and drop the people table, which
+    # the foreign keys pointing at it refuse once men exist.
+    op.drop_column('people', 'restricted_reason')
+    op.drop_column('people', 'restricted_at')
