@@ -1,8 +1,8 @@
 """Backups and restores on a real database (SQLite or PostgreSQL): a backup taken while ten
-tablets save referrals restores intact with every save acknowledged before it began; refused
-restores change nothing; owner-only files named by time; an unwritable folder; retention."""
+tablets save referrals restores intact with every save acknowledged before it began; a restore
+keeps the erasures made since its backup; refused restores change nothing; owner-only files
+named by time; an unwritable folder; retention."""
 
-import os
 import sqlite3
 import stat
 import threading
@@ -14,7 +14,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, make_url, select, text
 
 from inreach.accounts.models import User
-from inreach.accounts.services import create_user
+from inreach.accounts.services import Actor, create_user
 from inreach.audit.models import AuditEvent
 from inreach.backups import postgres, services
 from inreach.backups import sqlite as sqlite_backups
@@ -23,6 +23,7 @@ from inreach.database import begin_write, db
 from inreach.dates import today
 from inreach.errors import DomainError
 from inreach.jobs import schedules
+from inreach.privacy.purge import erase_person, placeholder_prison_number
 from inreach.referrals import services as referrals
 from inreach.referrals.consent import current_wording
 from inreach.referrals.models import Referral, ReferralSet, Submission
@@ -179,8 +180,66 @@ def test_a_backup_taken_while_ten_tablets_save_restores_every_save_acknowledged_
         restored_row = db.session.execute(select(AuditEvent.object_id, AuditEvent.detail).where(
             AuditEvent.action == "backup.restored")).one()
     saved_first = (set(folder.iterdir()) - {path}).pop()  # what the restore replaced
-    assert tuple(restored_row) == (path.name, f"saved first as {saved_first.name}")
+    assert tuple(restored_row) == (path.name, f"saved first as {saved_first.name}; men erased "
+                                   "since it was taken, erased again: 0")
     assert len(list(folder.iterdir())) == 2
+
+
+def fictional_men(number: int) -> list[tuple[int, str]]:
+    """Men on no visit yet (so today's purge leaves them), in one transaction; their ids and
+    public ids."""
+    begin_write()
+    men = [Person(prison_number=f"A{n:04d}BC", first_name="John", last_name=f"Fictional{n}",
+                  location="B wing", release_type="CRD") for n in range(number)]
+    db.session.add_all(men)
+    db.session.commit()
+    return [(man.id, man.public_id) for man in men]
+
+
+def details(person: Person) -> tuple:
+    """What the purge blanks of a man, and whether it marked him purged."""
+    return (person.first_name, person.last_name, person.prison_number, person.location,
+            person.purged_at is not None)
+
+
+def test_a_restore_keeps_the_erasures_made_since_its_backup(migrated_app, folder):
+    with migrated_app.app_context():
+        actor = Actor(create_user("admin@test.example", "Test admin", "admin", PASSWORD).id,
+                      "admin")
+        (before, _), (after, _), (_, untouched) = ids = fictional_men(3)
+        men = dict(zip(("before", "after", "untouched"), (man[1] for man in ids), strict=True))
+        erase_person(before, "he_asked", actor)
+        as_backed_up = details(db.session.scalars(select(Person).where(
+            Person.public_id == untouched)).one())
+        path = services.backup()
+        erase_person(after, "he_asked", actor)  # a promise made since the backup
+        begin_write()
+        db.session.execute(text("UPDATE people SET location = 'C wing' WHERE public_id = :id"),
+                           {"id": untouched})
+        db.session.commit()
+        [(later, men["later"])] = fictional_men(1)  # after the backup: not in it at all
+        erase_person(later, "he_asked", actor)
+    result = migrated_app.test_cli_runner().invoke(args=["restore", str(path), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert "1 man erased since that backup was taken was erased again." in result.output
+    assert "Retention purge for today: men de-identified 0" in result.output
+    with migrated_app.app_context():
+        people = {person.public_id: person for person in db.session.scalars(select(Person))}
+        assert men["later"] not in people
+        for name in ("before", "after"):  # still erased: no name, no prison number
+            person = people[men[name]]
+            assert details(person) == ("", "", placeholder_prison_number(person.id), "", True)
+        assert details(people[men["untouched"]]) == as_backed_up  # back as in the backup
+        assert as_backed_up == ("John", "Fictional2", "A0002BC", "B wing", False)
+        trail = db.session.execute(select(AuditEvent.action, AuditEvent.actor_id,
+                                          AuditEvent.object_id, AuditEvent.detail)
+                                   .order_by(AuditEvent.id)).all()
+    restored = [row for row in trail if row.action == "backup.restored"]
+    assert [row.detail.endswith("erased again: 1") for row in restored] == [True]
+    assert [(row.actor_id, row.object_id, services.ERASE_AGAIN_REASON in row.detail)
+            for row in trail[trail.index(restored[0]):] if row.action == "person.erased"] == [
+        (None, str(after), True)]
+    assert trail[-1].action == "retention.purge_run"
 
 
 def test_restore_refuses_what_it_cannot_restore_and_changes_nothing(migrated_app, folder,
@@ -264,12 +323,13 @@ def test_backup_writes_an_owner_only_file_named_by_time_or_refuses_leaving_nothi
     result = plain_app.test_cli_runner().invoke(args=["backup"])
     assert result.exit_code == 1
     assert "cannot be written to" in result.output and "No backup was written" in result.output
+    # A folder that is there but cannot be written to, even by root (CI runs as root, who
+    # writes to a chmod 0500 folder anyway): nobody can create a file in /proc.
+    plain_app.config["BACKUP_DIR"] = "/proc"
+    result = plain_app.test_cli_runner().invoke(args=["backup"])
+    assert result.exit_code == 1
+    assert "The backup folder /proc cannot be written to" in result.output
     plain_app.config["BACKUP_DIR"] = str(folder)
-    if os.geteuid() != 0:  # a folder without write permission (root writes anyway)
-        folder.chmod(0o500)
-        result = plain_app.test_cli_runner().invoke(args=["backup"])
-        folder.chmod(0o700)
-        assert result.exit_code == 1 and "cannot be written to" in result.output
 
     def fails_half_way(url, temp):
         temp.write_bytes(b"half a backup")

@@ -11,6 +11,11 @@
   knows), saves the current database as a backup of its own, then puts the file back and brings
   its schema up to date. Every backup, restore and deletion leaves an audit row (file names
   only: they hold no personal data).
+- A restore keeps the erasures made since the backup was taken: before the database is
+  replaced it notes the men whose details were erased or purged (by their opaque public ids,
+  which the purge keeps and no two men share); afterwards each of them the backup still holds
+  unerased is erased again through the purge's own path (``erase_person``), then the retention
+  purge runs for today.
 """
 
 import os
@@ -22,16 +27,25 @@ from pathlib import Path
 from alembic import command
 from alembic.script import ScriptDirectory
 from flask import current_app
+from sqlalchemy import inspect, select
 
+from ..accounts.services import Actor
 from ..audit.services import record
+from ..cohorts.models import Person
 from ..database import db, utcnow, writes
 from ..errors import DomainError
+from ..privacy import purge
 from . import postgres, sqlite
 
 NAME = re.compile(r"inreach-(?P<stamp>\d{8}T\d{6}Z)(?:-\d+)?\.(?P<suffix>sqlite|pgdump)")
 STAMP = "%Y%m%dT%H%M%SZ"
 KINDS = {"sqlite": sqlite, "postgresql": postgres}
 SUFFIXES = {"sqlite": "sqlite", "postgresql": "pgdump"}
+CHUNK = 500  # public ids per IN (...) list
+# Who erases again after a restore, and why (a code from inreach.privacy.reasons "erase"): no
+# person, the restore itself; the erasure was owed already, so keeping it is a legal duty.
+RESTORE_ACTOR = Actor(None, "system")
+ERASE_AGAIN_REASON = "legal_duty"
 
 
 @dataclass
@@ -42,6 +56,8 @@ class Restored:
     saved_first: Path
     revision: str
     upgraded: bool
+    erased_again: int  # men erased since the backup was taken, whom it held unerased
+    purged: purge.Counts  # the retention purge run for today after it
 
 
 def backup_dir() -> Path:
@@ -79,10 +95,12 @@ def check_backup(path: Path) -> str:
 
 def restore(path: Path, revision: str | None = None) -> Restored:
     """Put a backup back in place of the whole database, after saving the current one as a
-    backup; then upgrade its schema if it is older than this code's. ``revision`` is what
+    backup; then upgrade its schema if it is older than this code's, erase again the men erased
+    since it was taken and run the retention purge for today. ``revision`` is what
     check_backup just returned for this file, if the caller checked it first (to ask)."""
     path = Path(path)
     revision = revision or check_backup(path)
+    erased = _erased_men()
     saved_first = backup()
     kind = _kind()
     url = db.engine.url
@@ -92,20 +110,88 @@ def restore(path: Path, revision: str | None = None) -> Restored:
     db.engine.dispose()
     upgraded = revision not in _script().get_heads()
     if upgraded:
-        _upgrade(path)
-    _audit([("backup.restored", path.name, f"saved first as {saved_first.name}")])
-    return Restored(path, saved_first, revision, upgraded)
+        _upgrade(path, saved_first)
+    again = _held_unerased(erased)
+    _audit([("backup.restored", path.name, f"saved first as {saved_first.name}; men erased "
+             f"since it was taken, erased again: {len(again)}")])
+    _erase_again(again, path, saved_first)
+    return Restored(path, saved_first, revision, upgraded, len(again), _purge_today(path))
 
 
-def _upgrade(path: Path) -> None:
+def _erased_men() -> set[str]:
+    """The public ids of the men whose details are erased or purged in the database as it is
+    (read before a restore replaces it). A schema downgraded below the purge's ``purged_at``
+    (to restore an older PostgreSQL backup) still shows them by the placeholder prison number
+    the purge gave them, which no real one can look like."""
+    inspector = inspect(db.engine)
+    if not inspector.has_table(Person.__tablename__):
+        return set()
+    columns = {column["name"] for column in inspector.get_columns(Person.__tablename__)}
+    erased = (Person.purged_at.is_not(None) if "purged_at" in columns
+              else Person.prison_number.like("~%"))
+    men = set(db.session.scalars(select(Person.public_id).where(erased)))
+    db.session.remove()
+    return men
+
+
+def _held_unerased(erased: set[str]) -> list[int]:
+    """Of these men (public ids), the row ids of those the restored database holds unerased:
+    the men erased after its backup was taken."""
+    public_ids, ids = sorted(erased), []
+    for start in range(0, len(public_ids), CHUNK):
+        ids += db.session.scalars(select(Person.id).where(
+            Person.public_id.in_(public_ids[start:start + CHUNK]), Person.purged_at.is_(None)))
+    db.session.remove()
+    return sorted(ids)
+
+
+def _erase_again(person_ids: list[int], path: Path, saved_first: Path) -> None:
+    """Erase these men again through the purge's own path (each audited); if that fails, say
+    how to put the database back as it was, where they are erased."""
+    try:
+        for person_id in person_ids:
+            _erase_one(person_id)
+    except Exception as error:
+        current_app.logger.exception("Erasing men again after a restore failed")
+        raise DomainError("restore_erase_failed", f"{path.name} was restored, but erasing again "
+                          "the men erased since it was taken failed (the log says why), so "
+                          "their details are back. Do not start inreach: restore "
+                          f"{saved_first.name} to put the database back as it was.") from error
+
+
+def _erase_one(person_id: int) -> None:
+    """Erase one man again (nothing if someone erased him meanwhile)."""
+    try:
+        purge.erase_person(person_id, ERASE_AGAIN_REASON, RESTORE_ACTOR)
+    except DomainError as error:
+        if error.code != "already_erased":
+            raise
+
+
+def _purge_today(path: Path) -> purge.Counts:
+    """The retention purge for today, on the restored database (it may hold men whose time
+    has come since the backup was taken)."""
+    try:
+        return purge.run(dry_run=False)
+    except Exception as error:
+        current_app.logger.exception("The retention purge after a restore failed")
+        raise DomainError("restore_purge_failed", f"{path.name} was restored and the men erased "
+                          "since it was taken were erased again, but the retention purge failed "
+                          "(the log says why). Run `flask --app inreach purge --run` before "
+                          "starting inreach.") from error
+
+
+def _upgrade(path: Path, saved_first: Path) -> None:
     """Bring a restored older schema up to this code's (the migrations), or say what to do."""
     try:
         command.upgrade(_alembic_config(), "head")
     except Exception as error:
         current_app.logger.exception("Upgrading the restored database failed")
-        raise DomainError("restore_upgrade_failed", f"{path.name} was restored, but bringing "
-                          "its schema up to date failed (the log says why). Run `flask --app "
-                          "inreach db upgrade` before starting inreach.") from error
+        message = (f"{path.name} was restored, but bringing its schema up to date failed (the "
+                   "log says why), so the men erased since it was taken have not been erased "
+                   f"again. Do not start inreach: restore {saved_first.name} to put the "
+                   "database back as it was.")
+        raise DomainError("restore_upgrade_failed", message) from error
 
 
 def expire(now: datetime | None = None) -> list[Path]:
