@@ -9,21 +9,22 @@ from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from inreach.audit.models import AuditEvent
 from inreach.audit.services import record
 from inreach.cohorts.models import CohortMember, KeepApart, Person
 from inreach.database import begin_write, db, utcnow
 from inreach.dates import today
+from inreach.directory.models import Service
 from inreach.errors import DomainError
 from inreach.followup import handoff, sending
 from inreach.followup.models import Dispatch, JobStart, ReferralEvent, ReferralLink
 from inreach.packs import batches
 from inreach.packs.content import PackOptions
 from inreach.packs.models import PrintJob, PrintPart
-from inreach.privacy import requests_export, rights
-from inreach.referrals.models import SetChange, Submission
+from inreach.privacy import rights, subject_access_export
+from inreach.referrals.models import Referral, SetChange, Submission
 
 from . import handoff_builders as hand
 from . import planning
@@ -119,7 +120,11 @@ def _unzip(content: bytes) -> dict[str, bytes]:
 
 
 def test_the_export_holds_every_table_about_him_and_nothing_of_a_similar_man(ctx, app_context):
-    files = _unzip(requests_export.download(ctx["john"], ctx["users"]["auditor"], "zip"))
+    begin_write()  # notes that start like a stored time stay free text
+    db.session.execute(update(Person).where(Person.public_id == ctx["john"])
+                       .values(notes="2026-03-01T09:30 phoned his sister"))
+    db.session.commit()
+    files = _unzip(subject_access_export.download(ctx["john"], ctx["users"]["auditor"], "zip"))
     tables = {name.removesuffix(".json"): json.loads(content)
               for name, content in files.items() if name.endswith(".json")}
     # completeness: every table that refers to a man, and what he heard and who looked
@@ -129,6 +134,7 @@ def test_the_export_holds_every_table_about_him_and_nothing_of_a_similar_man(ctx
                          "referral_dispatches", "audit_events"}:
         assert tables.get(name), f"{name} is missing from the subject access export"
     assert tables["people"][0]["prison_number"] == "A1234BC"
+    assert tables["people"][0]["notes"] == "2026-03-01T09:30 phoned his sister"
     assert tables["referral_sets"][0]["consent_wording_text"].startswith("We would like")
     assert "token_hash" not in tables["referral_links"][0]
     assert not {"members", "pdf"} & set(tables["print_jobs"][0])
@@ -156,6 +162,7 @@ def test_the_export_holds_every_table_about_him_and_nothing_of_a_similar_man(ctx
         io.BytesIO(files["subject-access.pdf"])).pages)
     pdf = " ".join(pdf.split())
     assert "A1234BC" in pdf and "Talking Therapies" in pdf
+    assert "2026-03-01T09:30 phoned his sister" in pdf
     assert "We would like to send your name" in pdf and "Sent" in pdf
     assert "Test organiser looked at a man's record" in pdf
     assert "A1234BD" not in pdf and "Jack" not in pdf and JACK_PHONE not in pdf
@@ -196,7 +203,7 @@ def test_an_auditor_finds_and_downloads_him_then_an_admin_restricts_and_erases_h
     for path in ("correct", "erase"):
         assert client.get(f"/privacy/people/{ctx['john']}/{path}").status_code == 403
     assert client.post(f"/privacy/people/{ctx['john']}/restrict",
-                       data={"reason": "x", "csrf_token": token}).status_code == 403
+                       data={"reason": "disputes", "csrf_token": token}).status_code == 403
     assert client.get("/privacy/people/0123456789abcdef").status_code == 404
     _admin_restricts_and_erases_after_confirming_and_the_pages_say_so(app, ctx)
 
@@ -209,17 +216,23 @@ def _person(public_id: str) -> Person | None:
 
 def _corrects_a_detail_with_a_reason_audited_without_the_values(ctx):
     admin = ctx["users"]["admin"]
-    rights.rectify(ctx["john"], "release_date", "2027-05-01", "Licence shows the date", admin)
+    rights.rectify(ctx["john"], "release_date", "2027-05-01", "found_wrong", admin)
     assert _person(ctx["john"]).release_date == date(2027, 5, 1)
+    rights.rectify(ctx["john"], "notes", "Two lines\nof notes", "he_asked", admin)
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "person.rectified"))
-    assert event.detail == "field=release_date; reason=Licence shows the date"
+    assert event.detail == "field=release_date; reason=found_wrong"
     for field, value, reason, message in (
-            ("release_date", "2027-02-31", "typo", "real date"),
-            ("prison_number", "A1234BD", "typo", "Another man has this prison number"),
-            ("prison_number", "12345", "typo", "like A1234BC"),
-            ("first_name", "", "typo", "Enter the correct first name"),
-            ("password_hash", "x", "typo", "Choose the detail"),
-            ("first_name", "Johnny", "  ", "Enter the reason")):
+            ("release_date", "2027-02-31", "he_asked", "real date"),
+            ("release_date", "9999-12-01", "he_asked", "right year"),
+            ("date_of_birth", "0990-03-14", "he_asked", "right year"),
+            ("prison_number", "A1234BD", "he_asked", "Another man has this prison number"),
+            ("prison_number", "12345", "he_asked", "like A1234BC"),
+            ("first_name", "", "he_asked", "Enter the correct first name"),
+            ("first_name", "Jo\thn", "he_asked", "control characters"),
+            ("last_name", "Fict\nional", "he_asked", "control characters"),
+            ("password_hash", "x", "he_asked", "Choose the detail"),
+            ("first_name", "Johnny", "He showed his licence", "Choose the reason"),
+            ("first_name", "Johnny", "", "Choose the reason")):
         with pytest.raises(DomainError, match=message):
             rights.rectify(ctx["john"], field, value, reason, admin)
     assert _person(ctx["john"]).first_name == "John"
@@ -233,31 +246,46 @@ def test_an_admin_corrects_him_and_restricts_him_out_of_batches_and_sending_unti
     begin_write()
     db.session.execute(Dispatch.__table__.delete())  # both men's referrals are sendable again
     db.session.commit()
-    with pytest.raises(DomainError, match="Enter the reason"):
-        rights.restrict(ctx["john"], "", admin)
-    rights.restrict(ctx["john"], "He contests his release date", admin)
-    with pytest.raises(DomainError, match="already restricted"):
-        rights.restrict(ctx["john"], "again", admin)
     monkeypatch.setattr(batches, "ensure_reachable", lambda: None)
     monkeypatch.setattr(batches, "enqueue", lambda *args: None)
+    # an email queued and a batch started before he is restricted
+    queued = sending._create_dispatch(ctx["visit"], db.session.get(Service, ctx["therapies"]),
+                                      "q" * 64, organiser).id
+    earlier = batches.start(ctx["visit"], ctx["session"], "forms", PackOptions(), organiser)
+    for reason in ("", "He contests his release date"):
+        with pytest.raises(DomainError, match="Choose the reason"):
+            rights.restrict(ctx["john"], reason, admin)
+    rights.restrict(ctx["john"], "disputes", admin)
+    with pytest.raises(DomainError, match="already restricted"):
+        rights.restrict(ctx["john"], "disputes", admin)
+    assert len(batches._htmls(earlier, json.loads(earlier.members))) == 1  # Jack's form only
+    assert set(sending._dispatch_links(queued)) == {ctx["referrals"]["jack"]}
+    sending._dispatch_sent(queued)
+    db.session.remove()
+    statuses = dict(db.session.execute(select(Referral.id, Referral.status)).all())
+    assert statuses[ctx["referrals"]["john"]] == "made"
+    assert statuses[ctx["referrals"]["jack"]] == "sent"
     job = batches.start(ctx["visit"], ctx["session"], "packs", PackOptions(), organiser)
     assert json.loads(db.session.get(PrintJob, job.id).members) == [
         _member_id(ctx["jack_member"])]
     sendable = set(db.session.scalars(sending._sendable(ctx["visit"], ctx["therapies"])))
-    assert sendable == {ctx["referrals"]["jack"]}
+    assert sendable == set()  # Jack's went; John's waits
     found = handoff.handoff(ctx["visit"])
-    assert found.restricted == ["John Fictional"]
+    assert found.restricted_names == ["John Fictional"]
     assert [man.referral_id for man in found.services[0].referrals] == [ctx["referrals"]["jack"]]
     with pytest.raises(DomainError, match="restricted"):
         sending.chase_email(ctx["referrals"]["john"], organiser)
-    rights.lift(ctx["john"], "Date confirmed with him", admin)
+    assert _person(ctx["john"]).restricted_reason == "disputes"
+    with pytest.raises(DomainError, match="Choose the reason"):
+        rights.lift(ctx["john"], "disputes", admin)  # a restriction reason, not a lifting one
+    rights.lift(ctx["john"], "checked", admin)
     with pytest.raises(DomainError, match="not restricted"):
-        rights.lift(ctx["john"], "again", admin)
-    assert set(db.session.scalars(sending._sendable(ctx["visit"], ctx["therapies"]))) == set(
-        ctx["referrals"].values())
+        rights.lift(ctx["john"], "checked", admin)
+    assert set(db.session.scalars(sending._sendable(ctx["visit"], ctx["therapies"]))) == {
+        ctx["referrals"]["john"]}
     actions = list(db.session.scalars(select(AuditEvent.detail).where(
         AuditEvent.action.in_(("person.restricted", "person.restriction_lifted")))))
-    assert actions == ["reason=He contests his release date", "reason=Date confirmed with him"]
+    assert actions == ["reason=disputes", "reason=checked"]
 
 
 def _member_id(public_id: str) -> int:
@@ -278,33 +306,51 @@ def _admin_restricts_and_erases_after_confirming_and_the_pages_say_so(app, ctx):
     log_in(client, "admin@test.example")
     base = f"/privacy/people/{ctx['john']}"
     token = csrf_token(client, base)
-    page = client.post(f"{base}/restrict", data={"reason": "", "csrf_token": token})
-    assert page.status_code == 400 and "Enter the reason" in page.get_data(as_text=True)
+    for typed in ("", "Jack Smith told me"):
+        page = client.post(f"{base}/restrict", data={"reason": typed, "csrf_token": token})
+        assert page.status_code == 400 and "Choose the reason" in page.get_data(as_text=True)
     assert not _stored(app, ctx["john"])["restricted"]
-    page = client.post(f"{base}/restrict", data={"reason": "He asked", "csrf_token": token})
+    page = client.post(f"{base}/restrict", data={"reason": "disputes", "csrf_token": token})
     assert page.status_code == 302 and _stored(app, ctx["john"])["restricted"]
-    assert 'data-testid="restricted"' in client.get(base).get_data(as_text=True)
+    page = client.get(base).get_data(as_text=True)
+    assert 'data-testid="restricted"' in page and "He disputes the details" in page
+    assert 'value="checked"' in page  # the lifting reasons are offered now
     assert 'data-testid="restricted"' in client.get(f"/people/{ctx['john']}").get_data(
         as_text=True)
     printing = client.get(f"/visits/{ctx['visit']}/sessions/{ctx['session']}/printing/")
     assert "John Fictional" in printing.get_data(as_text=True).split("restricted-men")[1]
+    printing = f"/visits/{ctx['visit']}/sessions/{ctx['session']}/printing"
+    for single in (f"/men/{ctx['john_member']}/form.pdf", f"/men/{ctx['john_member']}"):
+        page = client.get(printing + single, follow_redirects=True)
+        assert "his form cannot be printed" in page.get_data(as_text=True) or (
+            "his pack cannot be printed" in page.get_data(as_text=True)), single
+        assert not page.data.startswith(b"%PDF")
     sent = client.get(f"/visits/{ctx['visit']}/handoff")
     assert sent.status_code == 200 and 'data-testid="restricted-men"' in sent.get_data(
         as_text=True)
     page = client.post(f"{base}/correct", data={"field": "first_name", "value": "Jon",
                                                  "reason": "", "csrf_token": token})
     assert page.status_code == 400 and _stored(app, ctx["john"])["first_name"] == "John"
-    page = client.post(f"{base}/erase", data={"reason": "He asked", "csrf_token": token})
+    page = client.post(f"{base}/erase", data={"reason": "he_asked", "csrf_token": token})
     assert page.status_code == 400 and "Confirm that you understand" in page.get_data(
         as_text=True)
     assert _stored(app, ctx["john"])["prison_number"] == "A1234BC"
-    page = client.post(f"{base}/erase", data={"reason": "He asked to be erased",
-                                              "confirm": "y", "csrf_token": token})
+    page = client.post(f"{base}/erase", data={"reason": "he_asked", "confirm": "y",
+                                              "csrf_token": token})
     assert page.status_code == 302, page.get_data(as_text=True)
     erased = _stored(app, ctx["john"])
-    assert erased is None or "A1234BC" not in (erased["prison_number"], erased["first_name"])
+    assert erased["prison_number"].startswith("~") and erased["first_name"] == ""
     assert _stored(app, ctx["jack"])["prison_number"] == "A1234BD"
+    page = client.post(f"{base}/correct", data={"field": "first_name", "value": "John",
+                                                 "reason": "he_asked", "csrf_token": token})
+    assert page.status_code == 400 and "were erased" in page.get_data(as_text=True)
+    assert _stored(app, ctx["john"])["first_name"] == ""
     with app.app_context():
+        for change in (rights.restrict, rights.lift):
+            with pytest.raises(DomainError, match="were erased"):
+                change(ctx["john"], "court_order", ctx["users"]["admin"])
         details = list(db.session.scalars(select(AuditEvent.detail).where(
             AuditEvent.action == "person.erased")))
-    assert len(details) == 1 and "He asked to be erased" in details[0]
+        assert not db.session.scalar(select(func.count()).where(
+            AuditEvent.detail.contains("Smith")))
+    assert details == ["reason=he_asked"]

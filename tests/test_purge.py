@@ -18,6 +18,7 @@ from inreach.database import begin_write, db
 from inreach.directory.models import DirectoryOrganisation, Service
 from inreach.errors import DomainError
 from inreach.followup.mail import outbox_dir
+from inreach.followup.models import ReferralEvent
 from inreach.packs.models import PrintJob, PrintPart
 from inreach.prisons.models import Prison
 from inreach.privacy import purge, retention
@@ -33,7 +34,8 @@ from .conftest import PASSWORD, csrf_token
 RELEASED = date(2026, 2, 2)
 VISIT = date(2026, 1, 15)
 SECRETS = ("Zebediah", "Quxworthy", "Q9876ZZ", "07700 987654", "Probation Pemberton-Smythe",
-           "Unforgettable note about Zebediah")
+           "Unforgettable note about Zebediah", "pemberton.smythe@probation.example",
+           "Reason typed Xylophone", "Event reason Marmalade", "1931-07-19")
 
 
 def scopes(study) -> list[Scope]:
@@ -104,7 +106,7 @@ def test_report_figures_are_the_same_before_and_after_a_purge(app, make_user):
         done = run(dry_run=False, today=date(2030, 1, 1))
         assert done.men > 10 and done.kept_open > 10  # some purged, open referrals kept
         kept = list(db.session.scalars(select(Person.id).where(Person.purged_at.is_(None))))
-        erase_person(kept.pop(), "He asked", Actor(organiser, "admin"))
+        erase_person(kept.pop(), "he_asked", Actor(organiser, "admin"))
         purge._de_identify(kept, organiser, "person.erased")  # the rest, as one batch
         assert db.session.scalar(select(func.count()).where(Person.first_name != "")) == 0
         assert [report(scope) for scope in scopes(study)] == before
@@ -115,18 +117,21 @@ def test_nothing_is_purged_before_its_time_and_an_open_referral_keeps_him(men):
     no_release = men.man(release=None)  # counts from the visit
     later = men.man(status="closed", closed_on=date(2026, 6, 1))  # counts from the closing
     open_one = men.man(status="sent", release=date(2020, 1, 1))  # open: kept however old
+    men.man(release=date(9999, 12, 1))  # a typing mistake: never due, and no crash
+    men.man(release=date(9999, 12, 31), status="sent")
     db.session.commit()
     due = {day: purge.plan(day) for day in (date(2026, 5, 1), date(2026, 5, 2),
                                             date(2027, 1, 14), date(2027, 1, 15),
                                             date(2027, 2, 1), date(2027, 2, 2),
                                             date(2027, 6, 1))}
-    assert due[date(2026, 5, 1)].notes == [] and due[date(2026, 5, 1)].identity == []
-    assert due[date(2026, 5, 2)].notes == [early.id]  # 3 months after release: notes only
-    assert due[date(2027, 1, 14)].identity == []
-    assert due[date(2027, 1, 15)].identity == [no_release.id]  # 12 months after the visit
-    assert due[date(2027, 2, 1)].identity == [no_release.id]
-    assert due[date(2027, 2, 2)].identity == [early.id, no_release.id]
-    assert due[date(2027, 6, 1)].identity == [early.id, no_release.id, later.id]
+    assert due[date(2026, 5, 1)].clear_notes_ids == []
+    assert due[date(2026, 5, 1)].de_identify_ids == []
+    assert due[date(2026, 5, 2)].clear_notes_ids == [early.id]  # 3 months after release
+    assert due[date(2027, 1, 14)].de_identify_ids == []
+    assert due[date(2027, 1, 15)].de_identify_ids == [no_release.id]  # 12 months after the visit
+    assert due[date(2027, 2, 1)].de_identify_ids == [no_release.id]
+    assert due[date(2027, 2, 2)].de_identify_ids == [early.id, no_release.id]
+    assert due[date(2027, 6, 1)].de_identify_ids == [early.id, no_release.id, later.id]
     run(dry_run=False, today=date(2026, 5, 2))
     kept = db.session.get(Person, early.id)
     assert (kept.notes, kept.first_name, kept.purged_at) == ("", "First1", None)
@@ -191,6 +196,7 @@ def test_bad_periods_are_refused_and_the_admin_page_shows_counts(app, client, lo
         maker = Men(admin)
         maker.man()
         maker.man(status="sent", release=date(2020, 1, 1))
+        maker.man(release=date(9999, 12, 31))  # a far-future mistake does not break the page
         db.session.commit()
     page = client.get("/privacy/retention/").get_data(as_text=True)
     assert "First1" not in page and "A0001BC" not in page
@@ -206,7 +212,7 @@ def test_bad_periods_are_refused_and_the_admin_page_shows_counts(app, client, lo
     with app.app_context():
         assert retention.periods() == retention.Periods(1, 1)
         due = purge.plan(date(2026, 3, 2))
-        assert len(due.identity) == 1
+        assert len(due.de_identify_ids) == 1
     page = client.get("/privacy/retention/").get_data(as_text=True)
     assert 'id="count-men">1<' in page
     assert app.view_functions["retention.index"].access == {"admin"}  # admins only
@@ -216,23 +222,25 @@ def test_erase_person_is_audited_with_the_reason(men, admin):
     person, other = men.man(status="sent"), men.man()
     db.session.commit()
     actor = Actor(admin, "admin")
-    with pytest.raises(DomainError) as error:
-        erase_person(person.id, "  ", actor)
-    assert error.value.field == "reason"
-    counts = erase_person(person.id, "He asked by letter", actor)
+    for typed in ("  ", "He asked by letter", None):  # only a code from the list
+        with pytest.raises(DomainError) as error:
+            erase_person(person.id, typed, actor)
+        assert (error.value.field, error.value.code) == ("reason", "bad_reason")
+    counts = erase_person(person.id, "he_asked", actor)
     assert counts.men == 1
+    assert purge._de_identify([person.id], admin, "person.erased") is None  # checked in the write
     row = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "person.erased")).one()
     assert (row.actor_id, row.object_type, row.object_id, row.detail) == (
-        admin, "person", str(person.id), "He asked by letter")
+        admin, "person", str(person.id), "reason=he_asked")
     erased, kept = db.session.get(Person, person.id), db.session.get(Person, other.id)
     assert erased.prison_number == placeholder_prison_number(person.id)
     assert (erased.first_name, erased.date_of_birth) == ("", None)
     assert kept.first_name == "First2"
     with pytest.raises(DomainError) as error:
-        erase_person(person.id, "Again", actor)
+        erase_person(person.id, "he_asked", actor)
     assert error.value.code == "already_erased"
     with pytest.raises(DomainError) as error:
-        erase_person(10**6, "Nobody", actor)
+        erase_person(10**6, "he_asked", actor)
     assert error.value.code == "not_found"
 
 
@@ -259,7 +267,7 @@ def _email(folder: Path, name: str, references: list[str]) -> Path:
     return path
 
 
-def test_stored_files_about_him_are_deleted(men, admin):
+def test_stored_files_about_him_are_deleted(men, admin, monkeypatch, caplog):
     him, other = men.man(), men.man(release=date(2026, 12, 1))
     members = {person.id: db.session.scalar(select(CohortMember).where(
         CohortMember.person_id == person.id)) for person in (him, other)}
@@ -276,9 +284,22 @@ def test_stored_files_about_him_are_deleted(men, admin):
     chase.write_text(f"To: team@example.org\nSubject: Still waiting for an answer: referral "
                      f"{members[him.id].form_reference}\n\nHello\n")
     assert purge.plan(date(2027, 3, 1)).counts().files == 3
-    counts = run(dry_run=False, today=date(2027, 3, 1))
-    assert (counts.men, counts.batch_pdfs, counts.emails) == (1, 1, 2)
-    assert not his_email.exists() and not chase.exists() and other_email.exists()
+    unlink = Path.unlink
+
+    def refuse_the_chase(path, *args, **kwargs):
+        if path == chase:
+            raise PermissionError(13, "Permission denied")
+        return unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "unlink", refuse_the_chase)
+    counts = run(dry_run=False, today=date(2027, 3, 1))  # goes on past a file it cannot delete
+    assert (counts.men, counts.batch_pdfs, counts.emails) == (1, 1, 1)
+    assert not his_email.exists() and chase.exists() and other_email.exists()
+    assert "could not be deleted" in caplog.text
+    assert members[him.id].form_reference not in caplog.text and "three" not in caplog.text
+    monkeypatch.setattr(Path, "unlink", unlink)
+    assert run(dry_run=False, today=date(2027, 3, 2)).emails == 1  # the next run retries
+    assert not chase.exists() and other_email.exists()
     db.session.rollback()
     assert db.session.get(PrintJob, his_batch.id).pdf is None
     assert db.session.get(PrintJob, other_batch.id).pdf is not None
@@ -310,18 +331,28 @@ def test_no_purged_string_is_left_in_the_database_file(sqlite_men):
     app, men, admin = sqlite_men
     assert db.session.execute(text("PRAGMA secure_delete")).scalar() == 1
     person = men.man(notes=SECRETS[5], prison_number=SECRETS[2], first_name=SECRETS[0],
-                     last_name=SECRETS[1])
-    db.session.execute(Referral.__table__.update().values(reason_other=SECRETS[5]))
+                     last_name=SECRETS[1], status="closed", closed_on=date(2026, 3, 1),
+                     date_of_birth=date.fromisoformat(SECRETS[9]))
+    referral = db.session.scalars(select(Referral)).one()
+    referral.reason_other = SECRETS[7]
+    db.session.add(ReferralEvent(referral_id=referral.id, status="closed", from_status="sent",
+                                 on_date=date(2026, 3, 1), how="recorded",
+                                 reason_other=SECRETS[8]))
     set_row = db.session.scalar(select(ReferralSet))
     set_row.phone, set_row.probation_name = SECRETS[3], SECRETS[4]
+    set_row.probation_contact = SECRETS[6]
     db.session.add(SetChange(set_id=set_row.id, changed_by=admin,
                              changes=json.dumps({"phone": [SECRETS[3], ""]})))
     for number in range(40):  # other men, so his rows share pages with rows that stay
         men.man(release=date(2026, 12, 1), notes=f"Other note {number}")
     db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(ReferralEvent).where(
+        ReferralEvent.reason_other == SECRETS[8])) == 1
+    assert db.session.scalar(select(func.count()).select_from(Referral).where(
+        Referral.reason_other == SECRETS[7])) == 1
     before = _file_bytes(app)
-    assert all(secret.encode() in before for secret in SECRETS)
-    erase_person(person.id, "Erased for the test", Actor(admin, "admin"))
+    assert [secret for secret in SECRETS if secret.encode() not in before] == []
+    erase_person(person.id, "court_order", Actor(admin, "admin"))
     after = _file_bytes(app)
     assert [secret for secret in SECRETS if secret.encode() in after] == []
     assert b"Other note 39" in after

@@ -25,6 +25,7 @@ from ..directory.vocabulary import REFERRAL_DETAILS, REFERRAL_ROUTES
 from ..errors import DomainError
 from ..printing.services import htmls_to_pdf, render_html
 from ..printing.spreadsheet import csv_text
+from ..privacy.restriction import is_restricted
 from ..referrals.models import HOUSING, ConsentWording, Referral, ReferralSet
 from ..visits.models import Visit
 from .vocabulary import SENT_HOW, STATUSES
@@ -99,8 +100,9 @@ class Handoff:
     visit_date: date
     prison_name: str
     services: list[ServiceReferrals]
-    # Men with consented referrals whose processing is restricted: left out (by name).
-    restricted: list[str] = field(default_factory=list)
+    # Men with consented referrals whose processing is restricted (inreach.privacy.restriction):
+    # left out, listed by name for the page.
+    restricted_names: list[str] = field(default_factory=list)
 
 
 def details_for(codes: list[str], person: Person, his_set: ReferralSet) -> list[tuple[str, str]]:
@@ -152,8 +154,8 @@ def handoff(visit_id: int, service_id: int | None = None,
         raise DomainError("not_found", "That visit does not exist")
     rows = db.session.execute(_referrals_query(visit_id, service_id, referral_ids)).all()
     restricted = {person.id: f"{person.first_name} {person.last_name}"
-                  for _, _, person, *_ in rows if person.restricted_at is not None}
-    rows = [row for row in rows if row[2].id not in restricted]  # see inreach.privacy.rights
+                  for _, _, person, *_ in rows if is_restricted(person)}
+    rows = [row for row in rows if row[2].id not in restricted]
     services = _services({referral.service_id for referral, *_ in rows})
     for referral, his_set, person, reference, version in rows:
         entry = services[referral.service_id]
@@ -161,7 +163,7 @@ def handoff(visit_id: int, service_id: int | None = None,
                                              version, visit.date))
     return Handoff(visit_id=visit.id, visit_date=visit.date, prison_name=visit.prison.name,
                    services=sorted(services.values(), key=lambda item: item.name.casefold()),
-                   restricted=sorted(set(restricted.values())))
+                   restricted_names=sorted(set(restricted.values())))
 
 
 def _referrals_query(visit_id: int, service_id: int | None, referral_ids: list[int] | None):

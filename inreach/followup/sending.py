@@ -33,6 +33,7 @@ from ..dates import today
 from ..directory.models import Service
 from ..errors import DomainError
 from ..jobs.queue import QueueUnavailable, enqueue, ensure_reachable, task
+from ..privacy.restriction import not_restricted
 from ..referrals.models import Referral, ReferralSet
 from . import handoff, mail
 from .links import issue_links, link_url
@@ -108,14 +109,14 @@ def _emailable(service_id: int) -> Service:
 def _sendable(visit_id: int, service_id: int):
     """The ids of the service's referrals from the visit that may be sent now: consented,
     made, and not on their way by email already, of men whose processing is not restricted
-    (inreach.privacy.rights); by his name."""
+    (inreach.privacy.restriction); by his name."""
     return (select(Referral.id)
             .join(ReferralSet, Referral.set_id == ReferralSet.id)
             .join(CohortMember, ReferralSet.member_id == CohortMember.id)
             .join(Person, CohortMember.person_id == Person.id)
             .where(CohortMember.visit_id == visit_id, Referral.service_id == service_id,
                    Referral.consent.is_(True), Referral.status == "made",
-                   Referral.dispatch_id.is_(None), Person.restricted_at.is_(None))
+                   Referral.dispatch_id.is_(None), not_restricted())
             .order_by(Person.last_name, Person.first_name, Referral.id))
 
 
@@ -176,6 +177,7 @@ def _dispatch_links(dispatch_id: int) -> dict[int, str]:
     if dispatch is None or dispatch.state != "queued":
         db.session.rollback()
         return {}
+    _release_restricted(dispatch_id)
     waiting = list(db.session.scalars(select(Referral.id).where(
         Referral.dispatch_id == dispatch_id, Referral.status == "made",
         Referral.consent.is_(True))))
@@ -186,6 +188,18 @@ def _dispatch_links(dispatch_id: int) -> dict[int, str]:
     tokens = issue_links(waiting)
     db.session.commit()
     return tokens
+
+
+def _release_restricted(dispatch_id: int) -> None:
+    """Take the referrals of men restricted since the email was queued off it: they get no
+    link and are not marked sent (inreach.privacy.rights does this too when it restricts)."""
+    restricted = (select(Referral.id)
+                  .join(ReferralSet, Referral.set_id == ReferralSet.id)
+                  .join(CohortMember, ReferralSet.member_id == CohortMember.id)
+                  .join(Person, CohortMember.person_id == Person.id)
+                  .where(Referral.dispatch_id == dispatch_id, ~not_restricted()))
+    db.session.execute(update(Referral).where(Referral.id.in_(restricted))
+                       .values(dispatch_id=None))
 
 
 def _urls(tokens: dict[int, str]) -> dict[int, str]:
@@ -320,7 +334,7 @@ def _chase_facts(referral_id: int):
     return db.session.execute(
         select(Referral.status, Referral.consent, CohortMember.form_reference,
                Service.name, Service.referral_route, Service.referral_email,
-               Person.restricted_at)
+               (~not_restricted()).label("restricted"))
         .join(ReferralSet, Referral.set_id == ReferralSet.id)
         .join(CohortMember, ReferralSet.member_id == CohortMember.id)
         .join(Person, CohortMember.person_id == Person.id)
@@ -337,7 +351,7 @@ def _chaseable(referral_id: int):
         raise DomainError("no_email_route", f"{facts.name} has no secure email address for "
                           "referrals in the directory, so it cannot be chased by email. "
                           "Contact it its own way.")
-    if facts.restricted_at is not None:
+    if facts.restricted:
         raise DomainError("restricted", f"Referral {facts.form_reference} is of a man whose "
                           "data an administrator restricted, so it is not chased until the "
                           "restriction is lifted.")

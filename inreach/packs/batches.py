@@ -24,13 +24,14 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from ..audit.services import record, record_all
-from ..cohorts.models import CohortMember
+from ..cohorts.models import CohortMember, Person
 from ..cohorts.register import register_order, session_of
 from ..database import db, end_read, utcnow, writes
 from ..errors import DomainError
 from ..jobs.queue import QueueUnavailable, enqueue, ensure_reachable, task
 from ..printing.parts import CHUNK, join
 from ..printing.services import htmls_to_pdf, render_html
+from ..privacy.restriction import is_restricted, not_restricted
 from ..referrals.services import set_for
 from ..visits.models import VisitSession
 from . import referral_form
@@ -53,8 +54,7 @@ def start(visit_id: int, session_id: int, kind: str, options: PackOptions,
     if kind not in KINDS:
         raise DomainError("bad_kind", "Choose packs or forms")
     men = register_order(session.id)
-    # A man whose processing is restricted (inreach.privacy.rights) is left out.
-    member_ids = [man.id for man in men if man.person.restricted_at is None]
+    member_ids = [man.id for man in men if not is_restricted(man.person)]
     if not member_ids:
         raise DomainError("no_men", "Every man in this session is restricted, so there is "
                           "nothing to print" if men else "No men are placed in this session yet")
@@ -151,9 +151,11 @@ def join_parts(job_id: int, task=None) -> None:
 
 
 def _htmls(job: PrintJob, men_ids: list[int]) -> list[str]:
-    """The chunk's documents as HTML, in register order (men since removed are left out)."""
+    """The chunk's documents as HTML, in register order (men since removed, and men restricted
+    since the batch started, are left out)."""
     men = {man.id: man for man in db.session.scalars(
-        select(CohortMember).where(CohortMember.id.in_(men_ids)))}
+        select(CohortMember).join(Person, CohortMember.person_id == Person.id)
+        .where(CohortMember.id.in_(men_ids), not_restricted()))}
     ordered = [men[man_id] for man_id in men_ids if man_id in men]
     if job.kind == "forms":
         return form_htmls(ordered)

@@ -10,6 +10,7 @@ from ..cohorts.register import session_of
 from ..directory.services import known_areas
 from ..errors import DomainError
 from ..fields import options, show_domain_error
+from ..privacy.restriction import refuse_if_restricted
 from ..privacy.rights import restricted_in_session
 from ..referrals.services import STATUS_TEXT, board, set_for
 from ..visits.services import get_visit
@@ -36,6 +37,17 @@ def _man(visit_id: int, session_id: int, member: str):
         return documents.member(visit_id, session_id, member)
     except DomainError:
         abort(404)
+
+
+def _restricted(visit, visit_session, man, what: str):
+    """When his processing is restricted, the session's page with the reason nothing of his is
+    printed (a redirect); None otherwise."""
+    try:
+        refuse_if_restricted(man.person, what)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".session", visit_id=visit.id, session_id=visit_session.id))
+    return None
 
 
 def _pdf(pdf: bytes, filename: str) -> Response:
@@ -78,6 +90,9 @@ def preview(visit_id: int, session_id: int, member: str):
     """His pack on screen, with the choices for printing it and any warning first."""
     visit, visit_session = _place(visit_id, session_id)
     man = _man(visit.id, visit_session.id, member)
+    refused = _restricted(visit, visit_session, man, "his pack")
+    if refused:
+        return refused
     his_set = set_for(man.id)
     preferred = content.default_options(man, his_set)
     form = _pack_choices(preferred)
@@ -102,6 +117,9 @@ def pack_pdf(visit_id: int, session_id: int, member: str):
     """His pack as a PDF, printed with the choices made on the preview."""
     visit, visit_session = _place(visit_id, session_id)
     man = _man(visit.id, visit_session.id, member)
+    refused = _restricted(visit, visit_session, man, "his pack")
+    if refused:
+        return refused
     form = PackChoices(formdata=request.args)
     if not request.args or not form.validate():
         flash("Choose how to print his pack, then download it.", "error")
@@ -117,7 +135,8 @@ def form_pdf(visit_id: int, session_id: int, member: str):
     """His pre-filled self-referral form as a PDF."""
     visit, visit_session = _place(visit_id, session_id)
     man = _man(visit.id, visit_session.id, member)
-    return _pdf(documents.form_pdf(man, g.user.id), f"self-referral-form-{man.form_reference}.pdf")
+    return _restricted(visit, visit_session, man, "his form") or _pdf(
+        documents.form_pdf(man, g.user.id), f"self-referral-form-{man.form_reference}.pdf")
 
 
 @bp.route("/blank-form.pdf")

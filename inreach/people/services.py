@@ -11,6 +11,7 @@ from ..audit.services import record
 from ..cohorts.models import INTERESTS, RELEASE_TYPES, CohortMember, Person
 from ..database import db, writes
 from ..errors import DomainError
+from ..privacy.restriction import is_restricted
 from ..visits.models import Visit
 
 
@@ -80,7 +81,7 @@ def person_page(public_id: str, actor_id: int) -> PersonPage:
         release_area=person.release_area,
         interests=[INTERESTS[code] for code in person.interests.split(",") if code in INTERESTS],
         reading_needs=reading_needs(person), notes=person.notes, history=history(person.id),
-        restricted=person.restricted_at is not None)
+        restricted=is_restricted(person))
     record("person.viewed", actor_id, "person", person.id)
     db.session.commit()
     return page

@@ -23,6 +23,7 @@ with its counts only.
 """
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -41,15 +42,16 @@ from ..followup.models import ReferralEvent
 from ..packs.models import PrintJob, PrintPart
 from ..referrals.models import Referral, ReferralSet, SetChange, Submission
 from ..visits.models import Visit
-from .retention import OPEN_STATUSES, Periods, add_months, counted_from, periods
+from .reasons import check_reason
+from .retention import OPEN_STATUSES, Periods, counted_from, months_before, periods
 
-REASON_MAX = 200
 ENDED = ("closed", "declined", "no_contact")  # referrals finished, with the day they ended
 # A form reference as the referral emails list it ("  ABC234: link") or a chase names it
 # ("referral ABC234").
 REFERENCE = re.compile(r"^\s*([0-9A-Z]{6,8}):|\breferral ([0-9A-Z]{6,8})\b", re.MULTILINE)
 CHUNK = 500  # ids per IN (...) list
 BATCH = 50  # men per write transaction: short enough not to hold up the tablets
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,30 +80,25 @@ class Counts:
 class Plan:
     """The men the next purge touches (ids), and the stored files about them."""
 
-    identity: list[int]
-    notes: list[int]
+    de_identify_ids: list[int]  # men whose details go
+    clear_notes_ids: list[int]  # men whose notes go (details kept for now)
     kept_open: int
     batch_pdfs: int
     emails: int
 
     def counts(self) -> Counts:
         """The plan as counts."""
-        return Counts(len(self.identity), len(self.notes), self.batch_pdfs, self.emails,
-                      self.kept_open)
+        return Counts(len(self.de_identify_ids), len(self.clear_notes_ids), self.batch_pdfs,
+                      self.emails, self.kept_open)
 
 
 # --- erasing one man now ------------------------------------------------------------------
 
 def erase_person(person_id: int, reason: str, actor: Actor) -> Counts:
     """Erase one man now, whatever his periods (his right to erasure), through the purge's own
-    path; audited with the reason. Refuses an empty or long reason, an unknown man and one
-    already erased."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError("reason_required", "Enter why his details are being erased", "reason")
-    if len(reason) > REASON_MAX:
-        raise DomainError("too_long", f"The reason must be {REASON_MAX} characters or fewer",
-                          "reason")
+    path; audited with the reason's code (inreach.privacy.reasons). Refuses a reason not on the
+    list, an unknown man and one already erased (checked again inside the write)."""
+    reason = check_reason("erase", reason)
     purged_at = db.session.scalar(select(Person.purged_at).where(Person.id == person_id))
     if purged_at is not None:
         raise DomainError("already_erased", "His details have already been erased")
@@ -109,7 +106,9 @@ def erase_person(person_id: int, reason: str, actor: Actor) -> Counts:
         raise DomainError("not_found", "That person does not exist")
     emails = _emails_by_reference()
     paths = _emails_about([person_id], emails)
-    pdfs = _de_identify([person_id], actor.id, "person.erased", reason)
+    pdfs = _de_identify([person_id], actor.id, "person.erased", f"reason={reason}")
+    if pdfs is None:  # erased by someone else meanwhile
+        raise DomainError("already_erased", "His details have already been erased")
     deleted = _delete_emails(paths)
     return Counts(men=1, batch_pdfs=pdfs, emails=deleted)
 
@@ -120,16 +119,20 @@ def plan(today: date | None = None) -> Plan:
     """Who the next purge touches, and how many stored files go with them (reads only)."""
     today = today or utcnow().date()
     chosen = periods()
+    # Due when his day is on or before today less the period: never adding to his own date,
+    # which may be a far-future mistake like 9999-12-01 (at a month's end, a day or two later
+    # than adding would say, never sooner).
+    identity_due = months_before(today, chosen.identity_months)
+    notes_due = months_before(today, chosen.notes_months)
     identity, notes, kept = [], [], 0
     for person_id, start, still_open in _men_not_purged():
         if start is None:
             continue
         if still_open:
-            kept += add_months(start, chosen.notes_months) <= today
-            continue
-        if add_months(start, chosen.identity_months) <= today:
+            kept += start <= notes_due
+        elif start <= identity_due:
             identity.append(person_id)
-        elif add_months(start, chosen.notes_months) <= today:
+        elif start <= notes_due:
             notes.append(person_id)
     notes = sorted(_with_notes(notes))
     pdfs = len(_batches_with(_member_ids(identity)))
@@ -243,7 +246,9 @@ def _emails_about(person_ids: list[int], emails: dict[str, set[Path]]) -> set[Pa
 
 
 def _delete_emails(paths: set[Path]) -> int:
-    """Delete these files (already gone counts as done); how many were deleted."""
+    """Delete these files (already gone counts as done); how many were deleted. A file that
+    cannot be deleted (permissions, a busy disk) is logged by its folder only and left: every
+    later run looks for emails naming purged men again (``_leftover_emails``)."""
     deleted = 0
     for path in paths:
         try:
@@ -251,7 +256,21 @@ def _delete_emails(paths: set[Path]) -> int:
             deleted += 1
         except FileNotFoundError:
             pass
+        except OSError as error:
+            log.warning("purge: an outbox email in %s could not be deleted (%s); the next run "
+                        "tries again", path.parent, error.strerror or type(error).__name__)
     return deleted
+
+
+def _leftover_emails(emails: dict[str, set[Path]]) -> set[Path]:
+    """Outbox emails still naming men already purged (a delete that failed on an earlier
+    run)."""
+    if not emails:
+        return set()
+    references = set(db.session.scalars(
+        select(CohortMember.form_reference).join(Person, CohortMember.person_id == Person.id)
+        .where(Person.purged_at.is_not(None), CohortMember.form_reference.in_(list(emails)))))
+    return {path for reference in references for path in emails[reference]}
 
 
 # --- removing -----------------------------------------------------------------------------
@@ -269,11 +288,18 @@ def placeholder_prison_number(person_id: int) -> str:
 
 @writes
 def _de_identify(person_ids: list[int], actor_id: int | None, action: str,
-                 detail: str | None = None) -> int:
+                 detail: str | None = None) -> int | None:
     """Remove these men's identifying details, contacts and notes, keep their blanked rows,
-    delete the batch PDFs they are in; one audit row per man. Returns how many batch PDFs were
-    deleted."""
+    delete the batch PDFs they are in; one audit row per man. Men purged meanwhile (another
+    erasure or run) are skipped: checked here, inside the write, with their rows locked.
+    Returns how many batch PDFs were deleted, or None when every man was already purged."""
     now = utcnow()
+    person_ids = list(db.session.scalars(
+        select(Person.id).where(Person.id.in_(person_ids), Person.purged_at.is_(None))
+        .order_by(Person.id).with_for_update()))
+    if not person_ids:
+        db.session.rollback()
+        return None
     member_ids = _member_ids(person_ids)
     jobs = _batches_with(member_ids)
     db.session.execute(update(Person), [dict(
@@ -337,15 +363,18 @@ def run(dry_run: bool, today: date | None = None) -> Counts:
     emails = _emails_by_reference()
     end_read()
     pdfs = deleted = 0
-    for batch in _chunks(planned.identity, BATCH):
+    for batch in _chunks(planned.de_identify_ids, BATCH):
         paths = _emails_about(batch, emails)  # read before the write begins
-        pdfs += _de_identify(batch, None, "person.purged")
+        pdfs += _de_identify(batch, None, "person.purged") or 0
         deleted += _delete_emails(paths)
         for files in emails.values():
             files -= paths
-    for batch in _chunks(planned.notes, BATCH):
+    deleted += _delete_emails(_leftover_emails(emails))
+    end_read()
+    for batch in _chunks(planned.clear_notes_ids, BATCH):
         _clear_notes(batch)
-    done = Counts(len(planned.identity), len(planned.notes), pdfs, deleted, planned.kept_open)
+    done = Counts(len(planned.de_identify_ids), len(planned.clear_notes_ids), pdfs, deleted,
+                  planned.kept_open)
     _record_run(done)
     return done
 

@@ -10,8 +10,8 @@ from ..accounts.roles import ADMIN, AUDITOR
 from ..accounts.session import actor
 from ..errors import DomainError
 from ..fields import show_domain_error
-from . import requests, requests_export, rights
-from .requests_forms import CorrectForm, EraseForm, ReasonForm, SearchForm
+from . import reasons, rights, subject_access, subject_access_export
+from .request_forms import CorrectForm, EraseForm, LiftForm, RestrictForm, SearchForm
 
 bp = Blueprint("data_requests", __name__, url_prefix="/privacy/people")
 
@@ -33,7 +33,7 @@ def search():
     form, matches = SearchForm(), None
     if form.validate_on_submit():
         try:
-            matches = requests.search(form.query.data, g.user.id)
+            matches = subject_access.search(form.query.data, g.user.id)
         except DomainError as error:
             show_domain_error(form, error)
         else:
@@ -41,16 +41,17 @@ def search():
                 form.query.errors.append("No one matches. Check the spelling, or search by "
                                          "his prison number, like A1234BC")
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("privacy/requests_search.html", form=form, matches=matches,
-                           limit=requests.MATCHES_MAX), status
+    return render_template("privacy/person_search.html", form=form, matches=matches,
+                           limit=subject_access.MATCHES_MAX), status
 
 
 def _person_page(public_id: str, restrict_form=None, status: int = 200):
     """His data-rights page, with the restriction form as posted (and its errors)."""
-    person = _or_404(requests.his_page, public_id, g.user.id)
+    person = _or_404(subject_access.his_page, public_id, g.user.id)
+    blank = LiftForm if person["restricted_at"] else RestrictForm
     return render_template("privacy/person.html", person=person,
-                           restrict_form=restrict_form or ReasonForm(formdata=None),
-                           admin=g.user.role == ADMIN), status
+                           restrict_form=restrict_form or blank(formdata=None),
+                           reason_words=reasons.words, admin=g.user.role == ADMIN), status
 
 
 @bp.route("/<public_id>")
@@ -65,37 +66,47 @@ def person(public_id: str):
 @allow(ADMIN, AUDITOR)
 def download(public_id: str, what: str):
     """Everything held about him, as a ZIP of JSON files with a readable PDF, or the PDF."""
-    content = _or_404(requests_export.download, public_id, g.user.id, what)
+    content = _or_404(subject_access_export.download, public_id, g.user.id, what)
     mimetype = "application/zip" if what == "zip" else "application/pdf"
-    name = requests_export.filename(what)
+    name = subject_access_export.filename(what)
     return Response(content, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _change_page(public_id: str, form, template: str, change, done: str, then: str):
+    """A page that changes his record (correct, erase): the form, then the change with its
+    refusal shown on the field, then a message and the page at ``then``."""
+    person = _or_404(subject_access.person_by_public_id, public_id)
+    if form.validate_on_submit():
+        try:
+            change(form)
+        except DomainError as error:
+            show_domain_error(form, error)
+        else:
+            flash(done)
+            return redirect(then)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(template, person=person, form=form), status
 
 
 @bp.route("/<public_id>/correct", methods=["GET", "POST"])
 @allow(ADMIN)
 def correct(public_id: str):
     """Correct one detail of his record, with the reason."""
-    person = _or_404(requests.person_by_public_id, public_id)
     form = CorrectForm()
-    if form.validate_on_submit():
-        try:
-            rights.rectify(public_id, form.field.data, form.value.data, form.reason.data,
-                           g.user.id)
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash(f"{rights.CORRECTABLE[form.field.data]} corrected.")
-            return redirect(url_for("data_requests.person", public_id=public_id))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("privacy/person_correct.html", person=person, form=form), status
+    return _change_page(
+        public_id, form, "privacy/person_correct.html",
+        lambda form: rights.rectify(public_id, form.field.data, form.value.data,
+                                    form.reason.data, g.user.id),
+        f"{rights.CORRECTABLE.get(form.field.data, 'The detail')} corrected.",
+        url_for("data_requests.person", public_id=public_id))
 
 
 @bp.route("/<public_id>/<any(restrict, lift):change>", methods=["POST"])
 @allow(ADMIN)
 def restriction(public_id: str, change: str):
     """Restrict processing of his data, or lift the restriction, with the reason."""
-    form = ReasonForm()
+    form = RestrictForm() if change == "restrict" else LiftForm()
     if form.validate_on_submit():
         change_it = rights.restrict if change == "restrict" else rights.lift
         try:
@@ -113,15 +124,6 @@ def restriction(public_id: str, change: str):
 @allow(ADMIN)
 def erase(public_id: str):
     """Confirm, then erase him now with the reason."""
-    person = _or_404(requests.person_by_public_id, public_id)
-    form = EraseForm()
-    if form.validate_on_submit():
-        try:
-            rights.erase(public_id, form.reason.data, actor())
-        except DomainError as error:
-            show_domain_error(form, error)
-        else:
-            flash("His details are erased.")
-            return redirect(url_for("data_requests.search"))
-    status = 400 if form.errors or form.form_errors else 200
-    return render_template("privacy/person_erase.html", person=person, form=form), status
+    return _change_page(public_id, EraseForm(), "privacy/person_erase.html",
+                        lambda form: rights.erase(public_id, form.reason.data, actor()),
+                        "His details are erased.", url_for("data_requests.search"))

@@ -99,6 +99,12 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, monthrange(year, month + 1)[1]))
 
 
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` earlier (the month's last day when it is shorter): used on
+    today, so it never runs past the calendar's end as adding to a far-future date would."""
+    return add_months(day, -months)
+
+
 def counted_from(release_date: date | None, last_visit: date | None,
                  last_referral_end: date | None) -> date | None:
     """The day a man's periods count from: the later of his release date (his last visit when

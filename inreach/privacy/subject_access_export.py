@@ -1,12 +1,11 @@
-"""The answer to a subject access request: what ``requests.gather`` found about him, as a ZIP
+"""The answer to a subject access request: what ``subject_access.gather`` found about him, as a ZIP
 of JSON files (one per table, with a readable PDF of the same facts inside) or the PDF alone.
 Every download is audited; the file names hold no name, only the day."""
 
 import io
 import json
-import re
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 
 from ..audit.services import record
 from ..audit.vocabulary import object_words, sentence
@@ -15,10 +14,10 @@ from ..database import db, end_read, utcnow, writes
 from ..dates import today
 from ..followup.vocabulary import STATUSES
 from ..printing.services import render_pdf
-from .requests import gather, person_by_public_id
+from . import reasons
+from .subject_access import gather, json_value, person_by_public_id
 
-PDF_TEMPLATE = "privacy/requests_pdf.html"
-MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")  # a stored time, as ISO text
+PDF_TEMPLATE = "privacy/subject_access_pdf.html"
 PDF_TITLE = "Subject access request: the personal data inreach holds"
 README = """Everything inreach holds about one man, answered as a subject access request.
 
@@ -54,12 +53,12 @@ def filename(extension: str) -> str:
     return f"subject-access-{today().isoformat()}.{extension}"
 
 
-def label(key: str) -> str:
+def heading_of(key: str) -> str:
     """A column name as a heading: ``sent_on`` as "Sent on"."""
     return key.replace("_", " ").capitalize()
 
 
-def shown(value) -> str:
+def readable(value) -> str:
     """A stored value as a reader reads it."""
     if value is None or value == "":
         return "–"
@@ -67,39 +66,48 @@ def shown(value) -> str:
         return "Yes" if value else "No"
     if isinstance(value, list):
         return ", ".join(str(item) for item in value) or "–"
-    if isinstance(value, str) and MOMENT.match(value):
-        return datetime.fromisoformat(value).strftime("%d %B %Y %H:%M UTC")
+    if isinstance(value, datetime):  # only real dates: free text stays as it was typed
+        return value.strftime("%d %B %Y %H:%M UTC")
+    if isinstance(value, date):
+        return value.strftime("%d %B %Y")
     return str(value)
 
 
-def pairs(item: dict, skip: tuple[str, ...] = ()) -> list[list[str]]:
+def labelled(item: dict, skip: tuple[str, ...] = ()) -> list[list[str]]:
     """A row as (label, value) pairs for a definition list."""
-    return [[label(key), shown(value)] for key, value in item.items() if key not in skip]
+    return [[heading_of(key), readable(value)] for key, value in item.items() if key not in skip]
+
+
+def _record_value(person: dict, key: str):
+    """One value of his record as a reader needs it: codes in words."""
+    if key == "release_type":
+        return RELEASE_TYPES.get(person[key], person[key])
+    if key == "restricted_reason":
+        return reasons.words("restrict", person[key])
+    return person.get(key)
 
 
 def pdf_context(data: dict[str, list[dict]]) -> dict:
     """The PDF's plain values: his record, visits, sets with the consent wording he heard,
     referrals with their history, the other tables, and the audit rows."""
     person = data["people"][0]
-    record_rows = [[text, shown(RELEASE_TYPES.get(person[key], person[key])
-                                if key == "release_type" else person.get(key))]
-                   for key, text in RECORD.items()]
+    record_rows = [[text, readable(_record_value(person, key))] for key, text in RECORD.items()]
     visit_of = {member["id"]: member["visit_date"] for member in data["cohort_members"]}
     return {
         "generated_at": utcnow().strftime("%d %B %Y at %H:%M UTC"),
         "record": record_rows,
-        "visits": [[m["visit_date"], m["prison"], m["session_label"] or "Not placed",
-                    shown(m["attendance"] or "not recorded"), shown(m["walk_in"])]
+        "visits": [[readable(m["visit_date"]), m["prison"], m["session_label"] or "Not placed",
+                    readable(m["attendance"] or "not recorded"), readable(m["walk_in"])]
                    for m in data["cohort_members"]],
-        "sets": [{"visit_date": visit_of.get(item["member_id"], ""),
+        "sets": [{"visit_date": readable(visit_of.get(item["member_id"])),
                   "version": item["consent_wording_version"],
                   "wording": item["consent_wording_text"],
-                  "answers": pairs(item, ("consent_wording_text", "consent_wording_version"))}
+                  "answers": labelled(item, ("consent_wording_text", "consent_wording_version"))}
                  for item in data["referral_sets"]],
         "referrals": [_referral(item, data) for item in data["referrals"]],
-        "others": [{"heading": heading, "rows": [pairs(item) for item in data[table]]}
+        "others": [{"heading": heading, "rows": [labelled(item) for item in data[table]]}
                    for table, heading in OTHER_TABLES.items()],
-        "audit": [[shown(event["at"]), sentence(event["action"], event["actor_name"]),
+        "audit": [[readable(event["at"]), sentence(event["action"], event["actor_name"]),
                    object_words(event["object_type"], event["object_id"]),
                    event["detail"] or ""] for event in data["audit_events"]],
     }
@@ -107,11 +115,11 @@ def pdf_context(data: dict[str, list[dict]]) -> dict:
 
 def _referral(item: dict, data: dict[str, list[dict]]) -> dict:
     """One referral: the service, where it stands, its facts and each status change."""
-    events = [[event["on_date"], STATUSES.get(event["status"], event["status"]),
-               shown(event["reason"]), event["how"], shown(event["recorded_at"])]
+    events = [[readable(event["on_date"]), STATUSES.get(event["status"], event["status"]),
+               readable(event["reason"]), event["how"], readable(event["recorded_at"])]
               for event in data["referral_events"] if event["referral_id"] == item["id"]]
     return {"service": item["service_name"], "status": STATUSES.get(item["status"], ""),
-            "facts": pairs(item, ("service_name",)), "events": events}
+            "facts": labelled(item, ("service_name",)), "events": events}
 
 
 def pdf_bytes(data: dict[str, list[dict]]) -> bytes:
@@ -125,7 +133,8 @@ def zip_bytes(data: dict[str, list[dict]], pdf: bytes) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", README)
         for table, rows in data.items():
-            archive.writestr(f"{table}.json", json.dumps(rows, indent=2, ensure_ascii=False))
+            archive.writestr(f"{table}.json", json.dumps(rows, indent=2, ensure_ascii=False,
+                                                             default=json_value))
         archive.writestr("subject-access.pdf", pdf)
     return buffer.getvalue()
 

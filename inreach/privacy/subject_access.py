@@ -1,5 +1,5 @@
 """Subject access requests: find a man by prison number or name, and gather everything held
-about him, table by table, as plain JSON-ready rows.
+about him, table by table, as rows of plain values (dates stay dates until written as JSON).
 
 What is gathered, and what is left out on purpose:
 - Every row of every table that refers to him, directly or through his cohort places, referral
@@ -11,7 +11,6 @@ What is gathered, and what is left out on purpose:
 """
 
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -20,7 +19,8 @@ from sqlalchemy import and_, inspect, or_, select
 from ..accounts.models import User
 from ..audit.models import AuditEvent
 from ..audit.services import record
-from ..cohorts.models import PRISON_NUMBER, CohortMember, KeepApart, Person
+from ..cohorts.models import CohortMember, KeepApart, Person
+from ..cohorts.services import prison_number
 from ..database import db, writes
 from ..directory.models import Service
 from ..errors import DomainError
@@ -59,8 +59,11 @@ class Match:
 
 def _search_query(text: str):
     """Men whose prison number is the text, or whose names hold every word of it."""
-    number = text.replace(" ", "").upper()
-    if re.fullmatch(PRISON_NUMBER, number):
+    try:
+        number = prison_number(text.replace(" ", ""))
+    except DomainError:  # not a prison number: his name
+        pass
+    else:
         return select(Person).where(Person.prison_number == number)
     words = [or_(Person.first_name.icontains(word, autoescape=True),
                  Person.last_name.icontains(word, autoescape=True)) for word in text.split()]
@@ -122,57 +125,66 @@ def his_page(public_id: str, actor_id: int) -> dict:
 
 # --- gathering everything about him --------------------------------------------------------------
 
-def plain(value):
-    """A column value as JSON holds it: dates and times as ISO text."""
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
+def _stored(value):
+    """A column value as gathered: binary data as its size; everything else as it is (dates
+    stay dates, so only real dates are ever read as dates: see ``json_value``)."""
     if isinstance(value, bytes):
         return f"<{len(value)} bytes>"
     return value
 
 
-def row(obj, **extra) -> dict:
+def json_value(value):
+    """What ``json.dumps`` cannot write itself: dates and times, as ISO text."""
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def as_dict(obj, **extra) -> dict:
     """Every column of a row (but those LEFT_OUT of its table), then the extra values."""
     table = obj.__table__.name
     skip = LEFT_OUT.get(table, set())
-    values = {attr.key: plain(getattr(obj, attr.key))
+    values = {attr.key: _stored(getattr(obj, attr.key))
               for attr in inspect(obj).mapper.column_attrs if attr.key not in skip}
-    return values | {key: plain(value) for key, value in extra.items()}
+    return values | {key: _stored(value) for key, value in extra.items()}
 
 
-def _all(query) -> list:
+def _scalars(query) -> list:
+    """Every row the query selects, as a list."""
     return list(db.session.scalars(query))
 
 
-def _by(model, column, ids) -> list:
+def _rows_where(model, column, ids) -> list:
     """Rows of the model whose column is one of the ids, in id order."""
-    return _all(select(model).where(column.in_(ids)).order_by(model.id)) if ids else []
+    return _scalars(select(model).where(column.in_(ids)).order_by(model.id)) if ids else []
 
 
 def gather(public_id: str) -> dict[str, list[dict]]:
     """Everything held about him, by table name: each a list of rows of plain values."""
     person = person_by_public_id(public_id)
-    members = _by(CohortMember, CohortMember.person_id, [person.id])
-    sets = _by(ReferralSet, ReferralSet.member_id, [member.id for member in members])
-    referrals = _by(Referral, Referral.set_id, [item.id for item in sets])
+    members = _rows_where(CohortMember, CohortMember.person_id, [person.id])
+    sets = _rows_where(ReferralSet, ReferralSet.member_id, [member.id for member in members])
+    referrals = _rows_where(Referral, Referral.set_id, [item.id for item in sets])
     referral_ids = [item.id for item in referrals]
     data = {
-        "people": [row(person)],
+        "people": [as_dict(person)],
         "cohort_members": [_member(member) for member in members],
         "keep_apart": _keep_apart(person.id),
-        "consent_wordings": [row(wording) for wording in _by(
+        "consent_wordings": [as_dict(wording) for wording in _rows_where(
             ConsentWording, ConsentWording.id, {item.consent_wording_id for item in sets})],
-        "referral_sets": [row(item, consent_wording_version=item.consent_wording.version,
-                              consent_wording_text=item.consent_wording.text) for item in sets],
+        "referral_sets": [as_dict(item, consent_wording_version=item.consent_wording.version,
+                                  consent_wording_text=item.consent_wording.text)
+                          for item in sets],
         "referral_submissions": _submissions([item.id for item in sets]),
-        "referral_set_changes": [row(item) for item in _by(
+        "referral_set_changes": [as_dict(item) for item in _rows_where(
             SetChange, SetChange.set_id, [item.id for item in sets])],
-        "referrals": [row(item, service_name=item.service.name) for item in referrals],
-        "referral_events": [row(item) for item in _by(
+        "referrals": [as_dict(item, service_name=item.service.name) for item in referrals],
+        "referral_events": [as_dict(item) for item in _rows_where(
             ReferralEvent, ReferralEvent.referral_id, referral_ids)],
-        "referral_links": [row(item) for item in _by(
+        "referral_links": [as_dict(item) for item in _rows_where(
             ReferralLink, ReferralLink.referral_id, referral_ids)],
-        "job_starts": [row(item) for item in _by(JobStart, JobStart.referral_id, referral_ids)],
+        "job_starts": [as_dict(item) for item in _rows_where(
+            JobStart, JobStart.referral_id, referral_ids)],
         "referral_dispatches": _dispatches(members, set(referral_ids)),
     }
     data["print_jobs"], data["print_parts"] = _printing(members)
@@ -183,19 +195,19 @@ def gather(public_id: str) -> dict[str, list[dict]]:
 def _member(member: CohortMember) -> dict:
     """His place on a visit's cohort, with the visit's day, prison and his session."""
     session = member.session
-    return row(member, visit_date=member.visit.date, prison=member.visit.prison.name,
-               session_label=session.label if session else "",
-               session_times=f"{session.starts_at:%H:%M} to {session.ends_at:%H:%M}"
-               if session else "")
+    return as_dict(member, visit_date=member.visit.date, prison=member.visit.prison.name,
+                   session_label=session.label if session else "",
+                   session_times=f"{session.starts_at:%H:%M} to {session.ends_at:%H:%M}"
+                   if session else "")
 
 
 def _keep_apart(person_id: int) -> list[dict]:
     """Pairs naming him, without the other man: only that there is one, and on which visit."""
-    pairs = _all(select(KeepApart).where(or_(KeepApart.first_id == person_id,
-                                               KeepApart.second_id == person_id))
-                 .order_by(KeepApart.id))
-    return [row(pair, visit_date=db.session.get(Visit, pair.visit_id).date,
-                other_man="another man on this visit (not named here: his data is his own)")
+    pairs = _scalars(select(KeepApart).where(or_(KeepApart.first_id == person_id,
+                                                 KeepApart.second_id == person_id))
+                     .order_by(KeepApart.id))
+    return [as_dict(pair, visit_date=db.session.get(Visit, pair.visit_id).date,
+                    other_man="another man on this visit (not named here: his data is his own)")
             for pair in pairs]
 
 
@@ -203,19 +215,20 @@ def _submissions(set_ids: list[int]) -> list[dict]:
     """The tablet submissions that saved his sets (keyed by client_id, not id)."""
     if not set_ids:
         return []
-    return [row(item) for item in _all(select(Submission).where(Submission.set_id.in_(set_ids))
-                                       .order_by(Submission.received_at))]
+    return [as_dict(item) for item in _scalars(
+        select(Submission).where(Submission.set_id.in_(set_ids))
+        .order_by(Submission.received_at))]
 
 
 def _dispatches(members: list[CohortMember], referral_ids: set[int]) -> list[dict]:
     """The emails that carried any of his referrals, naming only his referrals in each."""
     visit_ids = {member.visit_id for member in members}
     found = []
-    for dispatch in _by(Dispatch, Dispatch.visit_id, visit_ids):
+    for dispatch in _rows_where(Dispatch, Dispatch.visit_id, visit_ids):
         his = [item for item in json.loads(dispatch.referral_ids) if item in referral_ids]
         if his:
-            found.append(row(dispatch, his_referral_ids=his,
-                             service_name=db.session.get(Service, dispatch.service_id).name))
+            found.append(as_dict(dispatch, his_referral_ids=his,
+                                 service_name=db.session.get(Service, dispatch.service_id).name))
     return found
 
 
@@ -226,8 +239,8 @@ def _printing(members: list[CohortMember]) -> tuple[list[dict], list[dict]]:
     visit_ids = {member.visit_id for member in members}
     if not visit_ids:
         return [], []
-    jobs = _all(select(PrintJob).join(VisitSession, PrintJob.session_id == VisitSession.id)
-                .where(VisitSession.visit_id.in_(visit_ids)).order_by(PrintJob.id))
+    jobs = _scalars(select(PrintJob).join(VisitSession, PrintJob.session_id == VisitSession.id)
+                    .where(VisitSession.visit_id.in_(visit_ids)).order_by(PrintJob.id))
     held = set(db.session.scalars(select(PrintJob.id).where(PrintJob.id.in_(
         [job.id for job in jobs]), PrintJob.pdf.is_not(None))))
     found_jobs, parts = [], []
@@ -236,10 +249,10 @@ def _printing(members: list[CohortMember]) -> tuple[list[dict], list[dict]]:
                   if member_id in member_ids]
         if not places:
             continue
-        found_jobs.append(row(job, his_places=[index + 1 for index in places],
-                              pdf_held=job.id in held))
+        found_jobs.append(as_dict(job, his_places=[index + 1 for index in places],
+                                  pdf_held=job.id in held))
         numbers = {index // CHUNK for index in places}
-        parts += [row(part) for part in _by(PrintPart, PrintPart.job_id, [job.id])
+        parts += [as_dict(part) for part in _rows_where(PrintPart, PrintPart.job_id, [job.id])
                   if part.number in numbers]
     return found_jobs, parts
 
@@ -262,8 +275,10 @@ def _audit(data: dict[str, list[dict]]) -> list[dict]:
                                    AuditEvent.object_id.in_(keys)))
     if not conditions:
         return []
-    events = _all(select(AuditEvent).where(or_(*conditions)).order_by(AuditEvent.id))
-    users = {user.id: user for user in _by(User, User.id, {e.actor_id for e in events} - {None})}
-    return [row(event, actor_name=users[event.actor_id].display_name if event.actor_id else "",
-                actor_role=users[event.actor_id].role if event.actor_id else "")
+    events = _scalars(select(AuditEvent).where(or_(*conditions)).order_by(AuditEvent.id))
+    actor_ids = {event.actor_id for event in events} - {None}
+    users = {user.id: user for user in _rows_where(User, User.id, actor_ids)}
+    return [as_dict(event,
+                    actor_name=users[event.actor_id].display_name if event.actor_id else "",
+                    actor_role=users[event.actor_id].role if event.actor_id else "")
             for event in events]

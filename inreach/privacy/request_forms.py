@@ -1,21 +1,20 @@
-"""The forms of the data-rights pages: the search, a correction, and a reason for restricting,
-lifting or erasing."""
+"""The forms of the data-rights pages: the search, a correction, and the reason for
+correcting, restricting, lifting or erasing, always chosen from a list (inreach.privacy.reasons):
+nothing typed by staff is kept as a reason."""
 
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ..fields import ChoiceField, FlaskForm, options
-from .requests import SEARCH_MAX
-from .rights import CORRECTABLE, REASON_MAX
+from .reasons import choices
+from .rights import CORRECTABLE
+from .subject_access import SEARCH_MAX
 
-REASON_TOO_LONG = f"The reason must be {REASON_MAX} characters or fewer"
 
-
-def _reason(label: str = "Reason") -> StringField:
-    """A required reason that fits the audit row."""
-    return StringField(label, validators=[
-        InputRequired("Enter the reason, for example what he asked for"),
-        Length(max=REASON_MAX, message=REASON_TOO_LONG)])
+def _reason(action: str) -> ChoiceField:
+    """The reason for an action, chosen from its list."""
+    return ChoiceField("Reason", choices=options(choices(action), blank="Choose a reason"),
+                       message="Choose the reason from the list")
 
 
 class SearchForm(FlaskForm):
@@ -26,10 +25,16 @@ class SearchForm(FlaskForm):
         Length(max=SEARCH_MAX, message=f"Enter at most {SEARCH_MAX} characters")])
 
 
-class ReasonForm(FlaskForm):
-    """Why he is restricted, or why the restriction is lifted."""
+class RestrictForm(FlaskForm):
+    """Why his processing is restricted."""
 
-    reason = _reason()
+    reason = _reason("restrict")
+
+
+class LiftForm(FlaskForm):
+    """Why the restriction is lifted."""
+
+    reason = _reason("lift")
 
 
 class CorrectForm(FlaskForm):
@@ -39,13 +44,13 @@ class CorrectForm(FlaskForm):
                                                             blank="Choose a detail"),
                         message="Choose the detail to correct")
     value = TextAreaField("Correct value", validators=[Length(max=2000)])
-    reason = _reason()
+    reason = _reason("correct")
 
 
 class EraseForm(FlaskForm):
     """Why he is erased, and the administrator's confirmation that it cannot be undone."""
 
-    reason = _reason()
+    reason = _reason("erase")
     confirm = BooleanField("I understand his details will be erased now and cannot be brought "
                            "back", validators=[InputRequired(
                                "Confirm that you understand his details cannot be brought back")])
