@@ -7,8 +7,8 @@ import wtforms
 from wtforms import DateField, SelectChoice, SelectField, StringField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, StopValidation
 
-from .errors import control_message, has_control_characters
 from .urls import MAX_ID, is_id
+from .validation import control_message, has_control_characters
 
 REAL_DATE = "Enter a real date, for example 2027-03-14"
 REAL_TIME = "Enter a real time, for example 09:30"

@@ -1,8 +1,11 @@
-"""Response headers, safe redirects and cookie settings that every page shares."""
+"""Response headers, safe redirects and cookie settings that every page shares, and the keyed
+hash that counts failed attempts without keeping who made them."""
 
+import hashlib
+import hmac
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import current_app, request
 from flask.sessions import SecureCookieSessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -54,3 +57,18 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app):
         """Secure when configured, or when this request is HTTPS."""
         return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def keyed_hash(text: str) -> str:
+    """HMAC-SHA256 of the text under the app's SECRET_KEY, in hex: the same text gives the same
+    value, so attempts can be counted, but the text cannot be read back or guessed offline
+    without the key."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def client_key(purpose: str, address: str | None) -> str:
+    """A keyed hash of a client's address for one purpose ("client" for logging in,
+    "referral-link" for answer links), so failures from one client are counted without storing
+    its address, and one purpose's counts cannot be matched with another's."""
+    return keyed_hash(f"{purpose}:{address or 'unknown'}")

@@ -9,7 +9,7 @@ import builtins
 from flask import Flask
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from .errors import CONTROL_CHARACTERS
+from .validation import CONTROL_CHARACTERS
 
 # The largest id every supported database holds: ids are INTEGER columns, 32 bits on
 # PostgreSQL (SQLite's are 64 bits). No row has an id above it, or below 1.

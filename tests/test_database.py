@@ -20,9 +20,11 @@ from inreach.audit.models import AuditEvent
 from inreach.audit.services import record, record_all
 from inreach.cohorts.models import REFERENCE_ALPHABET
 from inreach.database import (
+    AUDIT_CHAIN_LOCK,
     ReadTransactionWrite,
     _FairLock,
     begin_write,
+    counting_statements,
     db,
     write_connection,
     writes,
@@ -290,3 +292,88 @@ def test_only_writes_take_sqlites_write_lock(sqlite_app, tmp_path):
         finally:
             other.close()
             db.session.rollback()
+
+
+def chain_lock_holders(app) -> int:
+    """How many other connections hold the audit chain's advisory lock (PostgreSQL)."""
+    with app.app_context(), db.engine.connect() as connection:
+        return connection.execute(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+            " AND classid = 0 AND objid = :key AND pid <> pg_backend_pid()"),
+            {"key": AUDIT_CHAIN_LOCK}).scalar_one()
+
+
+def test_a_write_takes_the_chain_lock_before_its_first_row_lock(app):
+    """On PostgreSQL the audit chain's lock is taken before a write's first statement that may
+    lock rows (here a SELECT ... FOR UPDATE, with no audit row yet) and held to its end; reads,
+    and the plain reads at the start of a write, take nothing. On SQLite, whose write lock is
+    taken at BEGIN IMMEDIATE, no advisory-lock statement is ever sent."""
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        with app.app_context(), counting_statements() as statements:
+            create_user("a@test.example", "A", "volunteer", PASSWORD)
+        assert statements and not [sql for sql in statements if "advisory" in sql]
+        return
+    with app.app_context():
+        create_user("a@test.example", "A", "volunteer", PASSWORD)
+        db.session.scalar(select(func.count()).select_from(User))  # a read
+        assert chain_lock_holders(app) == 0
+        begin_write()
+        db.session.scalar(select(func.count()).select_from(User))
+        assert chain_lock_holders(app) == 0
+        db.session.execute(select(User).with_for_update()).all()
+        assert chain_lock_holders(app) == 1
+        db.session.commit()
+        assert chain_lock_holders(app) == 0
+        begin_write()  # the next write takes it again, here at its INSERT
+        db.session.add(User(email="b@test.example", display_name="B", role="volunteer",
+                            password_hash="x"))
+        db.session.flush()
+        assert chain_lock_holders(app) == 1
+        db.session.rollback()
+        assert chain_lock_holders(app) == 0
+
+
+def test_writers_locking_rows_around_audit_rows_do_not_deadlock(app):
+    """One writer locks a row, then records; another records, then wants that row. Were the
+    chain's lock first taken at the audit row, each would wait for the other (PostgreSQL ends
+    one with a deadlock error); taken before each write's first row lock, the second waits its
+    turn (on SQLite, for the write lock)."""
+    with app.app_context():
+        user_id = create_user("a@test.example", "A", "volunteer", PASSWORD).id
+    has_row, recorded, errors = threading.Event(), threading.Event(), []
+
+    def first() -> None:
+        with app.app_context():
+            begin_write()
+            db.session.get(User, user_id, with_for_update=True)
+            has_row.set()
+            recorded.wait(timeout=1)  # with the fix the second is still waiting for its turn
+            record("test.first", object_type="user", object_id=user_id)
+            db.session.commit()
+
+    def second() -> None:
+        with app.app_context():
+            has_row.wait(timeout=10)
+            begin_write()
+            record("test.second", object_type="user", object_id=user_id)
+            db.session.flush()
+            recorded.set()
+            db.session.get(User, user_id, with_for_update=True)
+            db.session.commit()
+
+    def run(step) -> None:
+        try:
+            step()
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(step,)) for step in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    with app.app_context():
+        assert list(db.session.scalars(select(AuditEvent.action).where(
+            AuditEvent.action.like("test.%")).order_by(AuditEvent.id))) == [
+            "test.first", "test.second"]

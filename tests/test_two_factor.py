@@ -2,14 +2,17 @@
 administrator's reset, the demo exemption, and the login findings: the generic message for a
 disabled account and the per-client limit. Services and HTTP against a real database."""
 
+import hashlib
+import hmac
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
 from sqlalchemy import func, select
 
-from inreach import create_app
+from inreach import create_app, security
 from inreach.accounts import services, two_factor
 from inreach.accounts.models import LoginFailure, LoginSession, RecoveryCode, User
 from inreach.audit.models import AuditEvent
@@ -39,13 +42,33 @@ def next_code(secret: str) -> str:
     return pyotp.TOTP(secret).at(time.time() + 30)
 
 
+class Clock:
+    """The login code's clock stopped in the middle of a 30-second step, so a test that needs
+    "the same step" or "the next step" cannot cross a step boundary while it runs."""
+
+    def __init__(self, monkeypatch):
+        step = int(time.time()) // 30
+        self.now = datetime.fromtimestamp(step * 30 + 15, UTC)
+        monkeypatch.setattr(two_factor, "utcnow", lambda: self.now)
+
+    def code(self, secret: str, steps: int = 0) -> str:
+        """The app's code at this clock's time, or that many steps later."""
+        return pyotp.TOTP(secret).at(self.now + timedelta(seconds=30 * steps))
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    return Clock(monkeypatch)
+
+
 def enrolled(app, role: str, email: str | None = None) -> tuple[int, str, list[str]]:
-    """A user of the role with two-step login set up: id, secret and recovery codes."""
+    """A user of the role with two-step login set up: id, secret and recovery codes (set up
+    with the code of the login code's clock: stopped by ``clock``, else the real one)."""
     with app.app_context():
         user = services.create_user(email or f"{role}@test.example", f"Test {role}", role,
                                     PASSWORD)
         secret = two_factor.new_secret()
-        codes, _ = two_factor.enrol(user.id, secret, pyotp.TOTP(secret).now())
+        codes, _ = two_factor.enrol(user.id, secret, pyotp.TOTP(secret).at(two_factor.utcnow()))
         return user.id, secret, codes
 
 
@@ -155,17 +178,16 @@ def test_wrong_codes_are_refused_on_the_field_and_throttled_with_wrong_passwords
         assert actions.count("login.code_failed") == 5 and actions[-1] == "login.throttled"
 
 
-def test_a_code_and_a_recovery_code_each_log_in_once(app):
+def test_a_code_and_a_recovery_code_each_log_in_once(app, clock):
     """An app's code is refused a second time (or after a later one); a recovery code signs in
     once; recovery codes are stored only as hashes."""
     user_id, secret, codes = enrolled(app, "organiser")
-    totp = pyotp.TOTP(secret)
     with app.app_context():
         with pytest.raises(DomainError) as error:  # the code that set it up, a moment ago
-            two_factor.verify_code(user_id, totp.now())
+            two_factor.verify_code(user_id, clock.code(secret))
         assert (error.value.code, error.value.field) == ("reused_code", "code")
         assert "already been used" in error.value.message
-        code = next_code(secret)
+        code = clock.code(secret, steps=1)
         two_factor.verify_code(user_id, code)
         with pytest.raises(DomainError) as error:
             two_factor.verify_code(user_id, code)
@@ -297,3 +319,22 @@ def test_one_client_cannot_try_many_accounts(make_app):
         assert len(keys) == 3 and len(set(keys)) == 1 and len(keys[0]) == 64
         assert "127.0.0.1" not in keys[0]
         assert audit_actions().count("login.client_throttled") == 1
+
+
+def test_failure_keys_are_one_keyed_hash_unchanged_by_the_move(app):
+    """Logins and answer links count failures by one keyed hash of the client's address, per
+    purpose; the values are those stored before (so counts carry on across an upgrade)."""
+    from inreach.followup import answers
+
+    def old(message: str) -> str:
+        return hmac.new(b"test-secret-key", message.encode(), hashlib.sha256).hexdigest()
+
+    with app.test_request_context():
+        assert app.config["SECRET_KEY"] == "test-secret-key"
+        assert services._client_key("192.0.2.7") == old("client:192.0.2.7")
+        assert services._client_key(None) is None
+        assert services._account_key(" Ann@Test.example") == old("ann@test.example")
+        assert answers.client_key("192.0.2.7") == old("referral-link:192.0.2.7")
+        assert answers.client_key(None) == old("referral-link:unknown")
+        assert security.client_key("client", "192.0.2.7") != answers.client_key("192.0.2.7")
+

@@ -1,7 +1,6 @@
 """The rules for accounts: passwords, logging in and out, login sessions, and managing users."""
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ from sqlalchemy import bindparam, delete, func, select
 from ..audit.services import record
 from ..database import db, utcnow, writes
 from ..errors import DomainError
+from ..security import client_key, keyed_hash
 from .models import LoginFailure, LoginSession, User
 from .roles import ROLES, VOLUNTEER
 
@@ -33,6 +33,7 @@ CLIENT_THROTTLED = (
 THROTTLED_CODES = ("throttled", "client_throttled")
 
 _DUMMY_PASSWORD = secrets.token_hex(16)
+LOGIN_CLIENT = "client"  # the purpose of the client key that counts failed logins
 
 
 @cache
@@ -87,17 +88,13 @@ def check_password_rules(password: str, email: str = "") -> None:
 
 def _account_key(email: str) -> str:
     """A keyed hash of the email, so failed attempts are counted without storing addresses."""
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+    return keyed_hash(normalise_email(email))
 
 
 def _client_key(client: str | None) -> str | None:
-    """A keyed hash of the client's address, so failures from one client are counted without
-    storing addresses; None when there is no client (a command or a service test)."""
-    if client is None:
-        return None
-    key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, b"client:" + client.encode(), hashlib.sha256).hexdigest()
+    """The keyed hash of the client's address (``security.client_key``) that counts its
+    failures; None when there is no client (a command or a service test)."""
+    return None if client is None else client_key(LOGIN_CLIENT, client)
 
 
 def _recent_failures(account_key: str, now: datetime, column=LoginFailure.account_key) -> int:

@@ -31,12 +31,18 @@ def login():
             status = 429 if error.code in services.THROTTLED_CODES else 200
             return render_template("accounts/login.html", form=form), status
         next_path = safe_next(request.args.get("next"))
-        if token is None:
-            step = "code" if user.totp_enrolled_at is not None else "enrol"
-            login_session.begin_pending(user.id, step, next_path)
-            return redirect(url_for("accounts.login_code" if step == "code" else "accounts.set_up"))
-        return _signed_in(user, token, next_path)
+        if token is not None:
+            return _signed_in(user, token, next_path)
+        step = services.second_step(user)
+        if step not in SECOND_STEPS:  # its two-step login was reset a moment ago
+            return _start_again()
+        login_session.begin_pending(user.id, step, next_path)
+        return redirect(url_for(SECOND_STEPS[step]))
     return render_template("accounts/login.html", form=form)
+
+
+# The page for each second step ``services.second_step`` names.
+SECOND_STEPS = {"code": "accounts.login_code", "enrol": "accounts.set_up"}
 
 
 def _signed_in(user, token: str, next_path: str | None):
@@ -93,22 +99,15 @@ def set_up():
     user = two_factor.pending_user(pending["user"]) if pending else None
     if user is None:
         return _start_again()
-    secret = login_session.enrolment_secret(pending)
-    page = two_factor.set_up_page(secret, user.email)
-    form = CodeForm()
-    if form.validate_on_submit():
-        try:
-            codes, token = two_factor.enrol(user.id, secret, form.code.data,
-                                            client=request.remote_addr, logging_in=True)
-        except DomainError as error:
-            if error.code == "start_again":
-                return _start_again()
-            return _refused(form, error, "accounts/set_up.html", page=page, logging_in=True)
+
+    def log_in_with_codes(codes: list[str], token: str | None):
+        """Start the login session, then show the recovery codes."""
         login_session.begin(token)
         g.user = two_factor.pending_user(user.id)
-        return render_template("accounts/recovery_codes.html", codes=codes,
-                               next_path=pending["next"] or url_for("site.home"))
-    return render_template("accounts/set_up.html", form=form, page=page, logging_in=True)
+        return _recovery_codes(codes, pending["next"])
+
+    return _enrolment(user, login_session.enrolment_secret(pending), log_in_with_codes,
+                      logging_in=True)
 
 
 @bp.route("/account/two-step-login", methods=["GET", "POST"])
@@ -120,19 +119,39 @@ def two_step_login():
     if user.totp_enrolled_at is not None:
         return render_template("accounts/two_step_login.html",
                                codes_left=two_factor.recovery_codes_left(user.id))
-    secret = login_session.enrolment_secret(session)
+
+    def show_codes(codes: list[str], token: str | None):
+        """Forget the secret the page offered, then show the recovery codes."""
+        session.pop("secret", None)
+        return _recovery_codes(codes, None)
+
+    return _enrolment(user, login_session.enrolment_secret(session), show_codes,
+                      logging_in=False)
+
+
+def _enrolment(user, secret: str, done, logging_in: bool):
+    """The set-up page both routes share: the QR code and key of ``secret``, and the code that
+    confirms the app has it. Once the code is right, ``done(codes, token)`` makes the answer
+    (the token only when this is part of logging in); a wrong code is shown on its field."""
     page = two_factor.set_up_page(secret, user.email)
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            codes, _ = two_factor.enrol(user.id, secret, form.code.data,
-                                        client=request.remote_addr)
+            codes, token = two_factor.enrol(user.id, secret, form.code.data,
+                                            client=request.remote_addr, logging_in=logging_in)
         except DomainError as error:
-            return _refused(form, error, "accounts/set_up.html", page=page, logging_in=False)
-        session.pop("secret", None)
-        return render_template("accounts/recovery_codes.html", codes=codes,
-                               next_path=url_for("site.home"))
-    return render_template("accounts/set_up.html", form=form, page=page, logging_in=False)
+            if error.code == "start_again":
+                return _start_again()
+            return _refused(form, error, "accounts/set_up.html", page=page,
+                            logging_in=logging_in)
+        return done(codes, token)
+    return render_template("accounts/set_up.html", form=form, page=page, logging_in=logging_in)
+
+
+def _recovery_codes(codes: list[str], next_path: str | None):
+    """The new recovery codes, shown once, with the way on."""
+    return render_template("accounts/recovery_codes.html", codes=codes,
+                           next_path=next_path or url_for("site.home"))
 
 
 @bp.route("/logout", methods=["POST"])

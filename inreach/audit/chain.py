@@ -6,8 +6,12 @@ removing one breaks the next row's, because that row was chained to the one now 
 triggers already refuse UPDATE and DELETE; the chain shows it if someone goes round them.
 
 Writers take turns at the head of the chain: on SQLite every write transaction already holds
-the write lock (``BEGIN IMMEDIATE``); on PostgreSQL the writer takes a transaction-level
-advisory lock before it reads the head, held until it commits. Under that turn a row's time is
+the write lock (``BEGIN IMMEDIATE``); on PostgreSQL every write transaction takes a
+transaction-level advisory lock before its first statement that may lock rows
+(inreach/database.py ``_take_turn``, so it never waits for it while holding row locks), held
+until it commits. Reading the head takes
+it again, which changes nothing inside that transaction and covers a write opened some other
+way (a migration, a benchmark's own connection). Under that turn a row's time is
 never earlier than the head's, so times never go down as ids go up (the date filters rely on
 it).
 """
@@ -22,11 +26,11 @@ from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from ..database import utcnow
+from ..database import AUDIT_CHAIN_LOCK, utcnow
 from .models import AuditEvent
 
 GENESIS = "0" * 64  # the "previous hash" of the first row
-ADVISORY_LOCK = 0x1A0D17  # PostgreSQL advisory lock key: "the audit chain's head"
+ADVISORY_LOCK = AUDIT_CHAIN_LOCK  # PostgreSQL advisory lock key: "the audit chain's head"
 VERIFY_BATCH = 10_000
 HEAD = (select(AuditEvent.chain_hash, AuditEvent.at).order_by(AuditEvent.id.desc()).limit(1))
 

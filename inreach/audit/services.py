@@ -1,8 +1,6 @@
 """Writing and reading the audit trail. Recording joins the caller's transaction; every row is
 chained to the one before it (inreach/audit/chain.py)."""
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -13,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import User
 from ..database import db, write_connection, writes
 from ..paging import KeysetPage, keyset
-from ..printing.spreadsheet import safe_cell
+from ..printing.spreadsheet import csv_download, csv_text
 from . import chain
 from .models import AuditEvent
 from .vocabulary import object_words, sentence
@@ -139,14 +137,12 @@ EXPORT_HEADER = ["Row", "When (UTC)", "What happened", "User id", "User email", 
 
 
 def export_chunks(chosen: TrailFilter) -> Iterator[bytes]:
-    """The filtered trail as CSV (UTF-8 with a byte-order mark, every cell made safe for a
-    spreadsheet), a batch of rows to a chunk, for a streamed download."""
-    first = True
-    for rows in _export_batches(chosen):
-        buffer = io.StringIO()
-        csv.writer(buffer).writerows([[safe_cell(cell) for cell in row] for row in rows])
-        yield buffer.getvalue().encode("utf-8-sig" if first else "utf-8")
-        first = False
+    """The filtered trail as CSV (``printing.spreadsheet``: every cell made safe for a
+    spreadsheet, UTF-8 with a byte-order mark at the start only), a batch of rows to a chunk,
+    for a streamed download."""
+    for number, rows in enumerate(_export_batches(chosen)):
+        text = csv_text(rows)
+        yield csv_download(text) if number == 0 else text.encode("utf-8")
 
 
 EXPORT_COLUMNS = (AuditEvent.id, AuditEvent.at, AuditEvent.action, AuditEvent.actor_id,

@@ -20,7 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..audit.services import record
 from ..database import db, writes
-from ..errors import DomainError, check_characters, check_lengths
+from ..errors import DomainError, check_lengths
+from ..validation import check_characters
 from ..visits.models import Visit
 from ..visits.services import get_visit
 from .models import INTERESTS, RELEASE_TYPES, CohortMember, KeepApart, Person

@@ -7,7 +7,8 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-from ..errors import TEXT_MAX, DomainError, check_characters
+from ..errors import TEXT_MAX, DomainError
+from ..validation import check_characters
 from .vocabulary import PATHWAYS, REFERRAL_DETAILS, REFERRAL_ROUTES, STATUSES
 
 # Digits with the spaces, brackets and dashes people write; + only at the start.

@@ -15,14 +15,13 @@
   "referral.status" row that ``change_status`` writes.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from .. import security
 from ..audit.services import record
 from ..database import db, utcnow, writes
 from ..dates import local
@@ -70,10 +69,9 @@ class LinkedReferral:
 
 
 def client_key(address: str | None) -> str:
-    """A keyed hash of the client's address, so failures are counted without keeping it."""
-    key = current_app.config["SECRET_KEY"].encode()
-    message = b"referral-link:" + (address or "unknown").encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    """The keyed hash of the client's address (``security.client_key``) that counts its
+    failed link attempts without keeping the address."""
+    return security.client_key("referral-link", address)
 
 
 @writes

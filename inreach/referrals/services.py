@@ -35,7 +35,8 @@ from ..dates import today
 from ..directory.models import Service
 from ..directory.rules import check_phone
 from ..directory.services import is_known_area
-from ..errors import DomainError, check_characters, check_lengths
+from ..errors import DomainError, check_lengths
+from ..validation import check_characters
 from ..visits.models import Visit
 from .consent import wording_id_for
 from .models import (
